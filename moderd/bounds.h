@@ -1,0 +1,60 @@
+/*
+ * bounds.h - every size, count and time limit of moderd in one place.
+ *
+ * The unit is in the name.  A "+ 1" for a terminating NUL is written out at
+ * the use site.  Config keys may lower (never raise) the run-time ones.
+ */
+#ifndef MODERD_BOUNDS_H
+#define MODERD_BOUNDS_H
+
+/* errors */
+#define MOD_MAX_ERR_BYTES 512 /* one error message */
+#define MOD_MAX_ERRORS_COUNT 1000 /* errors kept per errlist */
+
+/* events */
+#define MOD_MAX_EVENT_BYTES (1024 * 1024) /* one JSON event document */
+#define MOD_MAX_JSON_DEPTH 32 /* nesting of an event document */
+#define MOD_MAX_FIELD_BYTES (64 * 1024) /* one string field of an event */
+#define MOD_MAX_ID_BYTES 64 /* Mastodon ids, kinds, enums */
+#define MOD_MAX_ARRAY_COUNT 64 /* mentions, tags, media, statuses */
+#define MOD_MAX_REPORT_STATUSES_COUNT 64 /* statuses attached to a report */
+#define MOD_MAX_VIEW_BYTES                                                    \
+	(8 * 1024 * 1024) /* all strings of one event view */
+#define MOD_MAX_VIEW_VALUES_COUNT 256 /* strings in one target of a view */
+
+/* text normalisation */
+#define MOD_MAX_TEXT_BYTES (16 * 1024) /* subject cap for one rule target */
+#define MOD_MAX_HTML_BYTES (128 * 1024) /* HTML accepted for conversion */
+#define MOD_MAX_HTML_DEPTH 64 /* open-element nesting tracked */
+#define MOD_MAX_FOLD_INPUT_BYTES (4 * MOD_MAX_TEXT_BYTES) /* text_fold in */
+#define MOD_MAX_LINKS_COUNT 64 /* links extracted from one text */
+#define MOD_MAX_URL_BYTES 2048 /* one extracted link */
+#define MOD_MAX_EXCERPT_BYTES 160 /* evidence excerpt of one hit */
+
+/* rules */
+#define MOD_MAX_RULE_FILE_BYTES (4 * 1024 * 1024) /* one *.rules file */
+#define MOD_MAX_RULE_FILES_COUNT 1024 /* files in a rule dir */
+#define MOD_MAX_RULES_COUNT 20000 /* rules in a ruleset */
+#define MOD_MAX_RULE_TESTS_COUNT 32 /* match/when/unless lines */
+#define MOD_MAX_RULE_EXPECTS_COUNT 32 /* expect lines per rule */
+#define MOD_MAX_RULE_NAME_BYTES 64 /* UPPER_SNAKE name */
+#define MOD_MAX_REGEX_BYTES 4096 /* one pattern */
+#define MOD_MAX_STRING_BYTES 4096 /* one "string" literal */
+#define MOD_MAX_TOKEN_BYTES 4096 /* one lexer token */
+#define MOD_DEFAULT_RE_MATCH_LIMIT 100000 /* pcre2 match limit */
+#define MOD_DEFAULT_RE_DEPTH_LIMIT 10000 /* pcre2 depth limit */
+#define MOD_DEFAULT_RE_HEAP_LIMIT_KIB 20480 /* pcre2 heap limit */
+#define MOD_MAX_UNEVALUATED_COUNT 256 /* per verdict */
+#define MOD_MAX_HITS_COUNT 1024 /* per verdict */
+
+/* config */
+#define MOD_MAX_CONF_FILE_BYTES (1024 * 1024)
+#define MOD_MAX_PATH_BYTES 4096 /* a path, with its NUL */
+#define MOD_MAX_CONF_KEYS_COUNT 64 /* keys in one table of conf.c */
+#define MOD_MAX_CONF_BLOCKS_COUNT 64 /* repeated blocks of one kind */
+#define MOD_MAX_CONF_NAME_BYTES 64 /* name of a repeated block */
+#define MOD_MAX_CONF_STRING_BYTES 1024 /* string value, unless the key says   \
+	                                */
+#define MOD_MAX_CONF_QUOTE_BYTES 64 /* input quoted back in a message */
+
+#endif /* MODERD_BOUNDS_H */

@@ -1,0 +1,109 @@
+/*
+ * conf.h - moderd.conf: the configuration, its loader and the global swap.
+ *
+ * A struct conf is built in one go (defaults, then the file over them),
+ * validated completely and never modified afterwards.  The running daemon
+ * keeps exactly one installed configuration, the only global in the tree;
+ * readers take a reference with conf_get() and drop it with conf_put(),
+ * so a reload (SIGHUP) can install a fresh one while they finish with the
+ * old.  The syntax and every key are specified in moderd.conf(5).
+ *
+ * Ownership: every struct conf comes from conf_load(), conf_load_buffer()
+ * or conf_defaults() holding one reference, which belongs to the caller;
+ * conf_free() drops it, conf_install() takes it over.
+ */
+#ifndef MODERD_CONF_H
+#define MODERD_CONF_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "moderd.h"
+#include "rules.h"
+
+/* Values of log_level. */
+enum conf_log_level { CONF_LOG_INFO, CONF_LOG_DEBUG };
+
+/*
+ * The configuration.  Field names are the key names of moderd.conf(5);
+ * strings are never NULL.  Read-only once built: share it, do not write.
+ */
+struct conf {
+	int                    log_level; /* enum conf_log_level */
+	uint32_t               re_depth_limit;
+	uint32_t               re_heap_limit_kib;
+	uint32_t               re_match_limit;
+	char                  *rules_cache_dir; /* effective: never "" */
+	char                  *rules_dir;
+	char                  *state_dir;
+	struct rule_thresholds thresholds; /* min[a] < 0: action a is off */
+};
+
+/*
+ * conf_load: read the file at path (at most MOD_MAX_CONF_FILE_BYTES) and
+ * build a configuration from the defaults and the file.  On success
+ * returns 0 and *out is a new configuration owned by the caller.  On
+ * failure *out is NULL and the return value is MOD_ENOENT or MOD_EIO (the
+ * file could not be read), MOD_ETOOBIG, or MOD_EINVAL; every problem is
+ * appended to errs (which may be NULL) as "FILE:LINE:COL: message", or
+ * "FILE: message" when no position applies.  Thread-safe.
+ */
+int conf_load(const char *path, struct conf **out,
+    struct mod_errlist *errs) MOD_MUSTCHECK;
+
+/*
+ * conf_load_buffer: as conf_load() for src[0..len) (need not be
+ * NUL-terminated; borrowed), with `name` as FILE in messages.  Returns 0,
+ * MOD_ETOOBIG (len over MOD_MAX_CONF_FILE_BYTES) or MOD_EINVAL.
+ */
+int conf_load_buffer(const char *name, const char *src, size_t len,
+    struct conf **out, struct mod_errlist *errs) MOD_MUSTCHECK;
+
+/*
+ * conf_defaults: the configuration with every key at its documented
+ * default, owned by the caller.  Returns 0, or MOD_EINTERNAL if the
+ * built-in table is broken (a bug, which the tests rule out).
+ */
+int conf_defaults(struct conf **out) MOD_MUSTCHECK;
+
+/*
+ * conf_free: drop the caller's own reference, from a loader or from
+ * conf_defaults(); the memory goes when the last reference does.  Never
+ * call it on a configuration handed to conf_install(), nor on one from
+ * conf_get() (use conf_put()).  NULL-safe.
+ */
+void conf_free(struct conf *c);
+
+/*
+ * conf_install: make c the running configuration, taking ownership of the
+ * caller's reference (c must come from a loader or conf_defaults()).  The
+ * previous one is released once its last reader calls conf_put().
+ * c == NULL uninstalls (at shutdown).  Thread-safe.
+ */
+void conf_install(struct conf *c);
+
+/*
+ * conf_get: the running configuration with a new reference the caller
+ * must drop with conf_put(); NULL if none is installed.  The result stays
+ * valid and unchanged until then, whatever conf_install() does meanwhile.
+ * Thread-safe; cheap (a mutex around one atomic increment).
+ */
+const struct conf *conf_get(void);
+
+/* conf_put: drop a reference taken by conf_get().  NULL-safe; thread-safe. */
+void conf_put(const struct conf *c);
+
+/*
+ * conf_ruleset_opts: set the regex limits and cache_dir of *o from c,
+ * leaving its other fields (example, example_arg, no_prefilter) as the
+ * caller set them.  o->cache_dir is borrowed from c: valid while the
+ * caller holds c.  Returns 0, or MOD_EINVAL if c was not validated (a
+ * zero limit or an empty cache directory), leaving *o unchanged.
+ */
+int conf_ruleset_opts(
+    const struct conf *c, struct ruleset_opts *o) MOD_MUSTCHECK;
+
+/* conf_thresholds: copy the score-to-action thresholds of c into *t. */
+void conf_thresholds(const struct conf *c, struct rule_thresholds *t);
+
+#endif /* MODERD_CONF_H */

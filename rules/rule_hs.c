@@ -1,0 +1,492 @@
+/*
+ * rule_hs.c - the Hyperscan prefilter in front of PCRE2.
+ *
+ * Every regex test of every rule is a pattern; patterns are grouped by
+ * slot (target x view) and each slot gets one Hyperscan block-mode
+ * database, so one scan of a string answers all patterns of its target at
+ * once.  Each pattern is classified:
+ *
+ *   exact      Hyperscan supports it as written: its answer is final, no
+ *              PCRE2 run is needed to decide the test (PCRE2 only runs to
+ *              cut the evidence excerpt of a rule that fires).
+ *   prefilter  Hyperscan supports an approximation (HS_FLAG_PREFILTER) that
+ *              never misses: a report makes it a candidate for PCRE2.
+ *   pcre_only  neither (e.g. can match the empty string): always PCRE2.
+ *
+ * Compiling 1000 patterns takes seconds, so the compiled databases and the
+ * classification are cached on disk, keyed by a SHA-256 of the Hyperscan
+ * version, the platform and every pattern with its flags.  Cache files are
+ * written to a temporary name and renamed, so a crash never leaves a
+ * half-written database; a cache file that fails to load is ignored.
+ *
+ * Hyperscan's UTF-8 mode is undefined on invalid UTF-8, so every string is
+ * validated before it is scanned; a slot with an invalid string is reported
+ * as unscanned and the matcher falls back to PCRE2 for its patterns.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <hs/hs.h>
+#include <sodium.h>
+
+#include "log.h"
+#include "rule_impl.h"
+#include "util.h"
+
+#define RULE_HS_CACHE_MAGIC "MODHS001"
+#define RULE_HS_CACHE_MAX_BYTES (512 * 1024 * 1024)
+
+struct rule_hsdb {
+	hs_database_t *db[RULE_SLOT_COUNT];
+};
+
+struct rule_hs_scratch {
+	hs_scratch_t *scratch;
+};
+
+/* Hyperscan flags for a pattern in a given mode. */
+static unsigned
+rule_hs_flags(const struct rule_pattern *p, enum rule_pat_mode mode)
+{
+	unsigned f = HS_FLAG_UTF8 | HS_FLAG_UCP | HS_FLAG_SINGLEMATCH;
+
+	if (strchr(p->flags, 'i'))
+		f |= HS_FLAG_CASELESS;
+	if (strchr(p->flags, 'm'))
+		f |= HS_FLAG_MULTILINE;
+	if (strchr(p->flags, 's'))
+		f |= HS_FLAG_DOTALL;
+	if (mode == RULE_PAT_PREFILTER)
+		f |= HS_FLAG_PREFILTER;
+	return f;
+}
+
+/* The expression handed to Hyperscan: (?x) stands in for the x flag. */
+static char *
+rule_hs_expr(const struct rule_pattern *p)
+{
+	char *e = xmalloc(p->len + 5);
+
+	if (strchr(p->flags, 'x')) {
+		memcpy(e, "(?x)", 4);
+		memcpy(e + 4, p->src, p->len + 1);
+	} else
+		memcpy(e, p->src, p->len + 1);
+	return e;
+}
+
+/* True if Hyperscan accepts p in mode and p cannot match empty. */
+static bool
+rule_hs_accepts(const struct rule_pattern *p, enum rule_pat_mode mode)
+{
+	hs_expr_info_t     *info = NULL;
+	hs_compile_error_t *cerr = NULL;
+	char               *e = rule_hs_expr(p);
+	bool                ok;
+
+	ok = hs_expression_info(e, rule_hs_flags(p, mode), &info, &cerr)
+	        == HS_SUCCESS
+	    && info->min_width > 0;
+	free(info);
+	if (cerr)
+		hs_free_compile_error(cerr);
+	free(e);
+	return ok;
+}
+
+static void
+rule_hs_classify(struct ruleset *rs)
+{
+	size_t i;
+
+	for (i = 0; i < rs->npats; i++) {
+		struct rule_pattern *p = &rs->pats[i];
+
+		if (rule_hs_accepts(p, RULE_PAT_EXACT))
+			p->mode = RULE_PAT_EXACT;
+		else if (rule_hs_accepts(p, RULE_PAT_PREFILTER))
+			p->mode = RULE_PAT_PREFILTER;
+		else
+			p->mode = RULE_PAT_PCRE_ONLY;
+	}
+}
+
+/*
+ * Compile one slot.  When Hyperscan rejects one expression of the set it
+ * names it; that pattern is demoted one mode and the set is retried.
+ */
+static int
+rule_hs_compile_slot(struct ruleset *rs, int slot, hs_database_t **dbp)
+{
+	const char        **exprs = NULL;
+	unsigned           *flags = NULL, *ids = NULL;
+	char              **owned = NULL;
+	hs_compile_error_t *cerr = NULL;
+	size_t              i, n, tries = 0;
+	int                 rv = 0;
+
+	*dbp = NULL;
+	exprs = xcalloc(rs->npats, sizeof(*exprs));
+	owned = xcalloc(rs->npats, sizeof(*owned));
+	flags = xcalloc(rs->npats, sizeof(*flags));
+	ids = xcalloc(rs->npats, sizeof(*ids));
+	for (;;) {
+		for (i = n = 0; i < rs->npats; i++) {
+			struct rule_pattern *p = &rs->pats[i];
+
+			if (RULE_SLOT(p->target, p->raw) != slot
+			    || p->mode == RULE_PAT_PCRE_ONLY)
+				continue;
+			free(owned[n]);
+			exprs[n] = owned[n] = rule_hs_expr(p);
+			flags[n] = rule_hs_flags(p, p->mode);
+			ids[n++] = (unsigned) i;
+		}
+		if (n == 0)
+			goto out;
+		if (hs_compile_multi(exprs, flags, ids, (unsigned) n,
+		        HS_MODE_BLOCK, NULL, dbp, &cerr)
+		    == HS_SUCCESS)
+			goto out;
+		if (cerr->expression < 0 || ++tries > 2 * rs->npats) {
+			log_warnx(
+			    "rules: could not compile prefilter for %s: %s",
+			    rule_target_name((enum rule_target)(slot / 2)),
+			    cerr->message);
+			rv = MOD_EINTERNAL;
+			goto out;
+		}
+		rs->pats[ids[cerr->expression]].mode++;
+		hs_free_compile_error(cerr);
+		cerr = NULL;
+	}
+out:
+	if (cerr)
+		hs_free_compile_error(cerr);
+	for (i = 0; i < rs->npats; i++)
+		free(owned[i]);
+	free(owned);
+	free(exprs);
+	free(flags);
+	free(ids);
+	return rv;
+}
+
+/* Cache key: Hyperscan version, platform, every pattern and its flags. */
+static void
+rule_hs_cache_key(const struct ruleset *rs, char hex[65])
+{
+	crypto_hash_sha256_state st;
+	unsigned char            h[crypto_hash_sha256_BYTES];
+	hs_platform_info_t       plat;
+	const char              *ver = hs_version();
+	size_t                   i;
+
+	memset(&plat, 0, sizeof(plat));
+	hs_populate_platform(&plat);
+	crypto_hash_sha256_init(&st);
+	crypto_hash_sha256_update(
+	    &st, (const unsigned char *) ver, strlen(ver) + 1);
+	crypto_hash_sha256_update(
+	    &st, (const unsigned char *) &plat, sizeof(plat));
+	for (i = 0; i < rs->npats; i++) {
+		const struct rule_pattern *p = &rs->pats[i];
+		unsigned char hdr[2] = { (unsigned char) p->target, p->raw };
+
+		crypto_hash_sha256_update(&st, hdr, sizeof(hdr));
+		crypto_hash_sha256_update(
+		    &st, (const unsigned char *) p->flags, sizeof(p->flags));
+		crypto_hash_sha256_update(
+		    &st, (const unsigned char *) p->src, p->len + 1);
+	}
+	crypto_hash_sha256_final(&st, h);
+	sodium_bin2hex(hex, 65, h, sizeof(h));
+}
+
+static void
+rule_hs_cache_path(
+    const struct ruleset *rs, const char *dir, char *path, size_t size)
+{
+	char hex[65];
+
+	rule_hs_cache_key(rs, hex);
+	snprintf(path, size, "%s/hs-%s.db", dir, hex);
+}
+
+/* Append len bytes to f, tracking failure in *ok. */
+static void
+rule_hs_put(FILE *f, const void *p, size_t len, bool *ok)
+{
+	if (*ok && len && fwrite(p, 1, len, f) != len)
+		*ok = false;
+}
+
+static void
+rule_hs_cache_save(const struct ruleset *rs, const char *dir)
+{
+	char     path[MOD_MAX_PATH_BYTES], tmp[MOD_MAX_PATH_BYTES + 16];
+	FILE    *f = NULL;
+	uint64_t n = rs->npats;
+	bool     ok = true;
+	size_t   i;
+	int      slot;
+
+	(void) mkdir(dir, 0700);
+	rule_hs_cache_path(rs, dir, path, sizeof(path));
+	snprintf(tmp, sizeof(tmp), "%s.%ld", path, (long) getpid());
+	if ((f = fopen(tmp, "wbx")) == NULL) {
+		log_warn("rules: could not write prefilter cache %s", tmp);
+		return;
+	}
+	rule_hs_put(f, RULE_HS_CACHE_MAGIC, 8, &ok);
+	rule_hs_put(f, &n, sizeof(n), &ok);
+	for (i = 0; i < rs->npats; i++) {
+		unsigned char m = (unsigned char) rs->pats[i].mode;
+		rule_hs_put(f, &m, 1, &ok);
+	}
+	for (slot = 0; slot < RULE_SLOT_COUNT; slot++) {
+		char    *bytes = NULL;
+		size_t   len = 0;
+		uint64_t l64;
+
+		if (rs->hs->db[slot]
+		    && hs_serialize_database(rs->hs->db[slot], &bytes, &len)
+		        != HS_SUCCESS)
+			ok = false;
+		l64 = len;
+		rule_hs_put(f, &l64, sizeof(l64), &ok);
+		rule_hs_put(f, bytes, len, &ok);
+		free(bytes);
+	}
+	if (fclose(f) != 0 || !ok || rename(tmp, path) != 0) {
+		log_warnx("rules: could not write prefilter cache %s", path);
+		unlink(tmp);
+	}
+}
+
+/* Read the next field of a cache file; false when the file is short. */
+static bool
+rule_hs_take(const char **p, const char *end, void *dst, size_t len)
+{
+	if ((size_t) (end - *p) < len)
+		return false;
+	memcpy(dst, *p, len);
+	*p += len;
+	return true;
+}
+
+static bool
+rule_hs_cache_parse(struct ruleset *rs, const char *p, const char *end)
+{
+	char     magic[8];
+	uint64_t n, len;
+	size_t   i;
+	int      slot;
+
+	if (!rule_hs_take(&p, end, magic, 8)
+	    || memcmp(magic, RULE_HS_CACHE_MAGIC, 8) != 0
+	    || !rule_hs_take(&p, end, &n, sizeof(n)) || n != rs->npats)
+		return false;
+	for (i = 0; i < rs->npats; i++) {
+		unsigned char m;
+		if (!rule_hs_take(&p, end, &m, 1) || m > RULE_PAT_PCRE_ONLY)
+			return false;
+		rs->pats[i].mode = (enum rule_pat_mode) m;
+	}
+	for (slot = 0; slot < RULE_SLOT_COUNT; slot++) {
+		if (!rule_hs_take(&p, end, &len, sizeof(len))
+		    || len > (uint64_t) (end - p))
+			return false;
+		if (len
+		    && hs_deserialize_database(p, len, &rs->hs->db[slot])
+		        != HS_SUCCESS)
+			return false;
+		p += len;
+	}
+	return p == end;
+}
+
+static bool
+rule_hs_cache_load(struct ruleset *rs, const char *dir)
+{
+	char   path[MOD_MAX_PATH_BYTES], *data = NULL;
+	size_t len;
+	bool   ok;
+	int    slot;
+
+	rule_hs_cache_path(rs, dir, path, sizeof(path));
+	if (mod_read_file(path, RULE_HS_CACHE_MAX_BYTES, &data, &len, NULL)
+	    != 0)
+		return false;
+	if (!(ok = rule_hs_cache_parse(rs, data, data + len))) {
+		log_warnx("rules: ignoring damaged prefilter cache %s", path);
+		for (slot = 0; slot < RULE_SLOT_COUNT; slot++) {
+			hs_free_database(rs->hs->db[slot]);
+			rs->hs->db[slot] = NULL;
+		}
+	}
+	free(data);
+	return ok;
+}
+
+/* No prefilter: every pattern goes through PCRE2. */
+static void
+rule_hs_disable(struct ruleset *rs)
+{
+	size_t i;
+
+	for (i = 0; i < rs->npats; i++)
+		rs->pats[i].mode = RULE_PAT_PCRE_ONLY;
+	rule_hs_free(rs->hs);
+	rs->hs = NULL;
+}
+
+int
+rule_hs_build(struct ruleset *rs, const char *cache_dir)
+{
+	int slot;
+
+	rs->hs = xcalloc(1, sizeof(*rs->hs));
+	if (cache_dir && *cache_dir && rule_hs_cache_load(rs, cache_dir)) {
+		rs->cache_hit = true;
+		return 0;
+	}
+	rule_hs_classify(rs);
+	for (slot = 0; slot < RULE_SLOT_COUNT; slot++)
+		if (rule_hs_compile_slot(rs, slot, &rs->hs->db[slot]) != 0) {
+			rule_hs_disable(rs);
+			return 0;
+		}
+	if (cache_dir && *cache_dir)
+		rule_hs_cache_save(rs, cache_dir);
+	return 0;
+}
+
+void
+rule_hs_free(struct rule_hsdb *db)
+{
+	int slot;
+
+	if (db == NULL)
+		return;
+	for (slot = 0; slot < RULE_SLOT_COUNT; slot++)
+		hs_free_database(db->db[slot]); /* NULL-safe */
+	free(db);
+}
+
+struct rule_hs_scratch *
+rule_hs_scratch_new(const struct ruleset *rs)
+{
+	struct rule_hs_scratch *s = xcalloc(1, sizeof(*s));
+	int                     slot;
+
+	for (slot = 0; rs->hs && slot < RULE_SLOT_COUNT; slot++)
+		if (rs->hs->db[slot]
+		    && hs_alloc_scratch(rs->hs->db[slot], &s->scratch)
+		        != HS_SUCCESS)
+			fatalx("rules: could not allocate hyperscan scratch");
+	return s;
+}
+
+void
+rule_hs_scratch_free(struct rule_hs_scratch *s)
+{
+	if (s == NULL)
+		return;
+	hs_free_scratch(s->scratch); /* NULL-safe */
+	free(s);
+}
+
+struct rule_hs_cb {
+	rule_hs_report_fn fn;
+	void             *arg;
+};
+
+static int
+rule_hs_on_match(unsigned int id, unsigned long long from,
+    unsigned long long to, unsigned int flags, void *ctx)
+{
+	struct rule_hs_cb *cb = ctx;
+
+	(void) from;
+	(void) to;
+	(void) flags;
+	cb->fn(cb->arg, id);
+	return 0;
+}
+
+/* Fast UTF-8 validation (no NULs needed: Hyperscan accepts them). */
+static bool
+rule_hs_utf8_ok(const unsigned char *s, size_t len)
+{
+	size_t i = 0, n, k;
+
+	while (i < len) {
+		unsigned char c = s[i];
+
+		if (c < 0x80) {
+			i++;
+			continue;
+		}
+		if (c >= 0xc2 && c <= 0xdf)
+			n = 1;
+		else if (c >= 0xe0 && c <= 0xef)
+			n = 2;
+		else if (c >= 0xf0 && c <= 0xf4)
+			n = 3;
+		else
+			return false;
+		if (len - i <= n)
+			return false;
+		for (k = 1; k <= n; k++)
+			if ((s[i + k] & 0xc0) != 0x80)
+				return false;
+		if ((c == 0xe0 && s[i + 1] < 0xa0)
+		    || (c == 0xed && s[i + 1] > 0x9f)
+		    || (c == 0xf0 && s[i + 1] < 0x90)
+		    || (c == 0xf4 && s[i + 1] > 0x8f))
+			return false;
+		i += n + 1;
+	}
+	return true;
+}
+
+int
+rule_hs_scan(const struct ruleset *rs, struct rule_hs_scratch *s,
+    const struct rule_fields *f, rule_hs_report_fn fn, void *arg,
+    uint64_t *unscanned)
+{
+	struct rule_hs_cb cb = { fn, arg };
+	int               slot;
+	size_t            i;
+
+	*unscanned = 0;
+	for (slot = 0; slot < RULE_SLOT_COUNT; slot++) {
+		const struct rule_field *fl;
+
+		if (rs->hs == NULL || rs->hs->db[slot] == NULL)
+			continue;
+		fl = slot % 2 ? &f->raw[slot / 2] : &f->folded[slot / 2];
+		for (i = 0; i < fl->n; i++) {
+			const struct rule_str *v = &fl->v[i];
+
+			if (v->len > UINT32_MAX
+			    || !rule_hs_utf8_ok(
+			        (const unsigned char *) v->s, v->len)
+			    || hs_scan(rs->hs->db[slot], v->s,
+			           (unsigned) v->len, 0, s->scratch,
+			           rule_hs_on_match, &cb)
+			        != HS_SUCCESS) {
+				*unscanned |= 1ull << slot;
+				break;
+			}
+		}
+	}
+	return 0;
+}

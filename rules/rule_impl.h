@@ -1,0 +1,169 @@
+/*
+ * rule_impl.h - internals shared by the files of the rules module only.
+ *
+ * A ruleset is an array of rules plus an array of patterns (one per regex
+ * test).  Patterns are grouped in slots, one per (target, view), and each
+ * slot with patterns has a Hyperscan database.  Nothing outside rules/
+ * includes this header.
+ */
+#ifndef MODERD_RULE_IMPL_H
+#define MODERD_RULE_IMPL_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "rules.h"
+
+#define RULE_SLOT_COUNT (RULE_T_COUNT * 2)
+#define RULE_SLOT(target, raw) ((int) (target) *2 + ((raw) ? 1 : 0))
+
+enum rule_test_type {
+	RULE_TEST_REGEX,
+	RULE_TEST_NUM,
+	RULE_TEST_VISIBILITY,
+	RULE_TEST_KIND,
+	RULE_TEST_LOCAL
+};
+
+enum rule_op {
+	RULE_OP_LT,
+	RULE_OP_LE,
+	RULE_OP_GT,
+	RULE_OP_GE,
+	RULE_OP_EQ,
+	RULE_OP_NE
+};
+
+/* How a pattern is evaluated when the prefilter is on. */
+enum rule_pat_mode {
+	RULE_PAT_EXACT, /* Hyperscan's answer is final */
+	RULE_PAT_PREFILTER, /* Hyperscan finds candidates, PCRE2 confirms */
+	RULE_PAT_PCRE_ONLY /* Hyperscan cannot help: always PCRE2 */
+};
+
+struct rule_test {
+	enum rule_test_type type;
+	int                 line, col;
+	enum rule_target    target; /* REGEX */
+	bool                raw; /* REGEX */
+	uint32_t            pat; /* REGEX: index into ruleset patterns */
+	enum rule_num       num; /* NUM */
+	enum rule_op        op; /* NUM */
+	int64_t             value; /* NUM; LOCAL: 1 local, 0 remote */
+	unsigned            mask; /* KIND: RULE_K_* bits; VISIBILITY: 1<<vis */
+};
+
+struct rule_expect {
+	bool  hit;
+	char *text;
+	int   line, col;
+};
+
+struct rule {
+	char               *name;
+	char               *desc;
+	char               *group;
+	const char         *file; /* borrowed from ruleset files */
+	int                 line, col;
+	double              score;
+	enum rule_action    action;
+	struct rule_test   *tests; /* match/when: all must hold */
+	size_t              ntests;
+	struct rule_test   *vetoes; /* unless: any vetoes */
+	size_t              nvetoes;
+	struct rule_expect *expects;
+	size_t              nexpects;
+	bool                needs_always; /* no positive Hyperscan pattern */
+};
+
+struct rule_pattern {
+	char              *src; /* verbatim pattern, NUL-terminated */
+	size_t             len;
+	char               flags[8]; /* i m s x */
+	enum rule_target   target;
+	bool               raw;
+	uint32_t           rule; /* owning rule index */
+	enum rule_pat_mode mode;
+	void              *code; /* pcre2_code * (rule_regex.c) */
+};
+
+struct rule_hsdb; /* rule_hs.c */
+
+struct ruleset {
+	atomic_int           refs;
+	struct rule         *rules;
+	size_t               nrules;
+	struct rule_pattern *pats;
+	size_t               npats;
+	char               **files; /* names used in messages */
+	size_t               nfiles;
+	uint32_t            *always; /* rules evaluated on every event */
+	size_t               nalways;
+	uint32_t             match_limit, depth_limit, heap_limit_kib;
+	struct rule_hsdb    *hs; /* NULL when built without prefilter */
+	bool                 cache_hit;
+};
+
+/* rule_parse.c: parse one file into rs (appending rules and patterns).
+ * Every error goes to errs.  Returns 0 or MOD_EINVAL. */
+int rule_parse_file(struct ruleset *rs, const char *file, const char *src,
+    size_t len, struct mod_errlist *errs);
+
+/* rule_regex.c: compile pattern p (JIT); on error add a located message
+ * (column inside the regex) and return MOD_EINVAL.  col is the column of
+ * the opening slash, flags_col that of the first flag. */
+int  rule_regex_compile(struct rule_pattern *p, const char *file, int line,
+     int col, int flags_col, struct mod_errlist *errs);
+void rule_regex_free(struct rule_pattern *p);
+
+/* Per-thread PCRE2 state. */
+struct rule_regex_ctx;
+struct rule_regex_ctx *rule_regex_ctx_new(const struct ruleset *rs);
+void                   rule_regex_ctx_free(struct rule_regex_ctx *c);
+
+/*
+ * rule_regex_exec: run p over s; 1 match (off and mlen set), 0 no match,
+ * -1 limit hit (*reason set to a static string).
+ */
+int rule_regex_exec(struct rule_regex_ctx *c, const struct rule_pattern *p,
+    const char *s, size_t len, size_t *off, size_t *mlen, const char **reason);
+
+/* rule_hs.c: build or load from cache the Hyperscan databases, setting
+ * each pattern's mode.  Failure to build is not fatal: patterns fall back
+ * to PCRE_ONLY and a warning is logged. */
+int  rule_hs_build(struct ruleset *rs, const char *cache_dir);
+void rule_hs_free(struct rule_hsdb *db);
+
+struct rule_hs_scratch;
+struct rule_hs_scratch *rule_hs_scratch_new(const struct ruleset *rs);
+void                    rule_hs_scratch_free(struct rule_hs_scratch *s);
+
+/* Callback for every pattern id reported while scanning. */
+typedef void (*rule_hs_report_fn)(void *arg, uint32_t pat);
+
+/*
+ * rule_hs_scan: scan every string of every slot of f that has a database
+ * and report each pattern id found.  Slots that could not be scanned
+ * (invalid UTF-8, scan error) are set in *unscanned (bit = slot); their
+ * patterns must be evaluated with PCRE2.
+ */
+int rule_hs_scan(const struct ruleset *rs, struct rule_hs_scratch *s,
+    const struct rule_fields *f, rule_hs_report_fn fn, void *arg,
+    uint64_t *unscanned);
+
+/* Outcome of one rule on one event. */
+enum rule_outcome { RULE_MISS, RULE_HIT, RULE_UNEVAL };
+
+/*
+ * rule_matcher_eval_one: the outcome of rule ri alone (naive) or as part of
+ * a full prefiltered run; *reason is set for RULE_UNEVAL.
+ */
+int rule_matcher_eval_one(struct rule_matcher *m, const struct rule_fields *f,
+    uint32_t ri, unsigned flags, int *outcome, const char **reason);
+
+/* ruleset.c */
+void ruleset_free_contents(struct ruleset *rs);
+
+#endif /* MODERD_RULE_IMPL_H */

@@ -1,0 +1,453 @@
+/*
+ * rule_match.c - evaluate a ruleset over one event's fields.
+ *
+ * Two methods give the same verdicts:
+ *
+ *   naive    every test of every rule, each regex by PCRE2 JIT in turn;
+ *   moderd   one Hyperscan scan per target string reports which patterns
+ *            can match; only the rules those patterns belong to (plus the
+ *            few rules Hyperscan cannot help with) are evaluated, exact
+ *            patterns are taken at Hyperscan's word, and only prefilter
+ *            candidates are confirmed with PCRE2.
+ *
+ * A rule's outcome is a function of its tests' values alone, so the order
+ * in which a method learns them does not matter: a rule misses if any
+ * match/when test is false; otherwise it is unevaluated if any of those
+ * hit a regex limit; otherwise it misses if any unless test is true;
+ * otherwise it is unevaluated if an unless test hit a limit; otherwise it
+ * hits.  Per-pattern results are memoised per event with a generation
+ * counter, so nothing is cleared between events.
+ *
+ * The matcher owns its verdict storage; a verdict is valid until the next
+ * run.  One matcher per thread.
+ */
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rule_impl.h"
+#include "util.h"
+
+struct rule_loc {
+	size_t elem, off, len;
+	bool   known;
+};
+
+struct rule_matcher {
+	struct ruleset           *rs;
+	struct rule_regex_ctx    *re;
+	struct rule_hs_scratch   *hs;
+	const struct rule_fields *f;
+	bool                      naive;
+	uint64_t                  unscanned;
+	uint32_t                  gen;
+	uint32_t                 *pat_seen; /* == gen: Hyperscan reported it */
+	uint32_t                 *pat_done; /* == gen: pat_res is valid */
+	int8_t                   *pat_res; /* 1 match, 0 none, -1 limit */
+	const char              **pat_reason;
+	struct rule_loc          *pat_loc;
+	uint32_t                 *rule_seen; /* == gen: queued */
+	uint32_t                 *queue;
+	size_t                    nqueue;
+	struct rule_hit          *hits;
+	size_t                    nhits;
+	struct rule_unevaluated  *uneval;
+	size_t                    nuneval;
+	struct rule_verdict       verdict;
+	const struct rule_test   *uneval_test; /* test that hit a limit */
+};
+
+int
+rule_matcher_new(struct ruleset *rs, struct rule_matcher **out)
+{
+	struct rule_matcher *m = xcalloc(1, sizeof(*m));
+	size_t               np = rs->npats ? rs->npats : 1;
+	size_t               nr = rs->nrules ? rs->nrules : 1;
+
+	m->rs = ruleset_ref(rs);
+	m->re = rule_regex_ctx_new(rs);
+	m->hs = rule_hs_scratch_new(rs);
+	m->pat_seen = xcalloc(np, sizeof(*m->pat_seen));
+	m->pat_done = xcalloc(np, sizeof(*m->pat_done));
+	m->pat_res = xcalloc(np, sizeof(*m->pat_res));
+	m->pat_reason = xcalloc(np, sizeof(*m->pat_reason));
+	m->pat_loc = xcalloc(np, sizeof(*m->pat_loc));
+	m->rule_seen = xcalloc(nr, sizeof(*m->rule_seen));
+	m->queue = xcalloc(nr, sizeof(*m->queue));
+	m->hits = xcalloc(MOD_MAX_HITS_COUNT, sizeof(*m->hits));
+	m->uneval = xcalloc(MOD_MAX_UNEVALUATED_COUNT, sizeof(*m->uneval));
+	*out = m;
+	return 0;
+}
+
+void
+rule_matcher_free(struct rule_matcher *m)
+{
+	if (m == NULL)
+		return;
+	rule_regex_ctx_free(m->re);
+	rule_hs_scratch_free(m->hs);
+	free(m->pat_seen);
+	free(m->pat_done);
+	free(m->pat_res);
+	free(m->pat_reason);
+	free(m->pat_loc);
+	free(m->rule_seen);
+	free(m->queue);
+	free(m->hits);
+	free(m->uneval);
+	ruleset_unref(m->rs);
+	free(m);
+}
+
+static const struct rule_field *
+rule_match_field(const struct rule_matcher *m, const struct rule_pattern *p)
+{
+	return p->raw ? &m->f->raw[p->target] : &m->f->folded[p->target];
+}
+
+/* PCRE2 over every element: any match wins over any limit. */
+static int
+rule_match_pcre(struct rule_matcher *m, uint32_t pid)
+{
+	const struct rule_pattern *p = &m->rs->pats[pid];
+	const struct rule_field   *fl = rule_match_field(m, p);
+	struct rule_loc           *loc = &m->pat_loc[pid];
+	size_t                     i, off, len;
+	int                        rc, res = 0;
+
+	for (i = 0; i < fl->n; i++) {
+		rc = rule_regex_exec(m->re, p, fl->v[i].s, fl->v[i].len, &off,
+		    &len, &m->pat_reason[pid]);
+		if (rc == 1) {
+			*loc = (struct rule_loc) { i, off, len, true };
+			return 1;
+		}
+		if (rc < 0)
+			res = -1;
+	}
+	return res;
+}
+
+static bool
+rule_match_prefiltered(
+    const struct rule_matcher *m, const struct rule_pattern *p)
+{
+	return !m->naive && m->rs->hs != NULL
+	    && !(m->unscanned & (1ull << RULE_SLOT(p->target, p->raw)));
+}
+
+/* The value of pattern pid on this event (memoised). */
+static int
+rule_match_pattern(struct rule_matcher *m, uint32_t pid)
+{
+	const struct rule_pattern *p = &m->rs->pats[pid];
+	int                        res;
+
+	if (m->pat_done[pid] == m->gen)
+		return m->pat_res[pid];
+	m->pat_loc[pid].known = false;
+	if (!rule_match_prefiltered(m, p) || p->mode == RULE_PAT_PCRE_ONLY)
+		res = rule_match_pcre(m, pid);
+	else if (m->pat_seen[pid] != m->gen)
+		res = 0;
+	else if (p->mode == RULE_PAT_EXACT)
+		res = 1;
+	else
+		res = rule_match_pcre(m, pid);
+	m->pat_done[pid] = m->gen;
+	m->pat_res[pid] = (int8_t) res;
+	return res;
+}
+
+static bool
+rule_match_cmp(int64_t a, enum rule_op op, int64_t b)
+{
+	switch (op) {
+	case RULE_OP_LT:
+		return a < b;
+	case RULE_OP_LE:
+		return a <= b;
+	case RULE_OP_GT:
+		return a > b;
+	case RULE_OP_GE:
+		return a >= b;
+	case RULE_OP_EQ:
+		return a == b;
+	case RULE_OP_NE:
+		return a != b;
+	}
+	return false;
+}
+
+/* Non-regex tests; unknown values make a condition false. */
+static bool
+rule_match_cond(const struct rule_fields *f, const struct rule_test *t)
+{
+	switch (t->type) {
+	case RULE_TEST_NUM:
+		return (f->num_known & (1u << t->num))
+		    && rule_match_cmp(f->num[t->num], t->op, t->value);
+	case RULE_TEST_VISIBILITY:
+		return f->visibility != RULE_VIS_UNKNOWN
+		    && (t->mask & (1u << f->visibility));
+	case RULE_TEST_KIND:
+		return (t->mask & f->kind) != 0;
+	case RULE_TEST_LOCAL:
+		return f->local >= 0 && f->local == t->value;
+	case RULE_TEST_REGEX:
+		break;
+	}
+	return false;
+}
+
+/* 1 true, 0 false, -1 limit (m->uneval_test set). */
+static int
+rule_match_test(struct rule_matcher *m, const struct rule_test *t)
+{
+	int res;
+
+	if (t->type != RULE_TEST_REGEX)
+		return rule_match_cond(m->f, t);
+	if ((res = rule_match_pattern(m, t->pat)) < 0)
+		m->uneval_test = t;
+	return res;
+}
+
+/* Evaluate a list: *any_true, *any_false, *any_limit summarise it. */
+static void
+rule_match_list(struct rule_matcher *m, const struct rule_test *tests,
+    size_t n, bool stop_on_false, bool *any_true, bool *any_false,
+    bool *any_limit)
+{
+	size_t i;
+	int    res;
+
+	*any_true = *any_false = *any_limit = false;
+	for (i = 0; i < n; i++) {
+		res = rule_match_test(m, &tests[i]);
+		if (res > 0)
+			*any_true = true;
+		else if (res == 0)
+			*any_false = true;
+		else
+			*any_limit = true;
+		if ((res == 0 && stop_on_false) || (res > 0 && !stop_on_false))
+			return;
+	}
+}
+
+static enum rule_outcome
+rule_match_rule(struct rule_matcher *m, const struct rule *r)
+{
+	bool t, f, lim;
+
+	m->uneval_test = NULL;
+	rule_match_list(m, r->tests, r->ntests, true, &t, &f, &lim);
+	if (f)
+		return RULE_MISS;
+	if (lim)
+		return RULE_UNEVAL;
+	rule_match_list(m, r->vetoes, r->nvetoes, false, &t, &f, &lim);
+	if (t)
+		return RULE_MISS;
+	return lim ? RULE_UNEVAL : RULE_HIT;
+}
+
+/* The location of the first regex test of a rule that fired. */
+static void
+rule_match_locate(
+    struct rule_matcher *m, const struct rule *r, struct rule_hit *h)
+{
+	const struct rule_test  *t = NULL;
+	const struct rule_field *fl;
+	struct rule_loc         *loc;
+	size_t                   i, n;
+
+	for (i = 0; i < r->ntests && t == NULL; i++)
+		if (r->tests[i].type == RULE_TEST_REGEX)
+			t = &r->tests[i];
+	h->target = RULE_T_COUNT;
+	if (t == NULL)
+		return;
+	h->target = t->target;
+	h->raw = t->raw;
+	loc = &m->pat_loc[t->pat];
+	if (!loc->known && rule_match_pcre(m, t->pat) != 1)
+		return;
+	fl = rule_match_field(m, &m->rs->pats[t->pat]);
+	h->elem = loc->elem;
+	h->off = loc->off;
+	h->len = loc->len;
+	n = loc->len < MOD_MAX_EXCERPT_BYTES ? loc->len
+	                                     : MOD_MAX_EXCERPT_BYTES;
+	while (n > 0 && n < loc->len
+	    && ((unsigned char) fl->v[loc->elem].s[loc->off + n] & 0xc0)
+	        == 0x80)
+		n--;
+	memcpy(h->excerpt, fl->v[loc->elem].s + loc->off, n);
+	h->excerpt[n] = '\0';
+}
+
+static void
+rule_match_record(struct rule_matcher *m, uint32_t ri, enum rule_outcome out)
+{
+	const struct rule *r = &m->rs->rules[ri];
+	struct rule_hit   *h;
+
+	if (out == RULE_UNEVAL && m->nuneval < MOD_MAX_UNEVALUATED_COUNT) {
+		struct rule_unevaluated *u = &m->uneval[m->nuneval++];
+
+		u->rule = r->name;
+		u->target
+		    = m->uneval_test ? m->uneval_test->target : RULE_T_COUNT;
+		u->reason = m->uneval_test ? m->pat_reason[m->uneval_test->pat]
+		                           : "limit";
+	}
+	if (out != RULE_HIT || m->nhits >= MOD_MAX_HITS_COUNT)
+		return;
+	h = &m->hits[m->nhits++];
+	memset(h, 0, offsetof(struct rule_hit, excerpt) + 1);
+	h->rule = r->name;
+	h->group = r->group ? r->group : "";
+	h->score = r->score;
+	h->action = r->action;
+	rule_match_locate(m, r, h);
+}
+
+static void
+rule_match_on_report(void *arg, uint32_t pid)
+{
+	struct rule_matcher *m = arg;
+	uint32_t             ri = m->rs->pats[pid].rule;
+
+	m->pat_seen[pid] = m->gen;
+	if (m->rule_seen[ri] != m->gen) {
+		m->rule_seen[ri] = m->gen;
+		m->queue[m->nqueue++] = ri;
+	}
+}
+
+static int
+rule_match_u32cmp(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *) a, y = *(const uint32_t *) b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Advance the generation; on wrap-around clear the stamps. */
+static void
+rule_match_next_gen(struct rule_matcher *m)
+{
+	size_t np = m->rs->npats ? m->rs->npats : 1;
+	size_t nr = m->rs->nrules ? m->rs->nrules : 1;
+
+	if (++m->gen != 0)
+		return;
+	memset(m->pat_seen, 0, np * sizeof(*m->pat_seen));
+	memset(m->pat_done, 0, np * sizeof(*m->pat_done));
+	memset(m->rule_seen, 0, nr * sizeof(*m->rule_seen));
+	m->gen = 1;
+}
+
+/* Queue every rule (naive, or a slot Hyperscan could not scan). */
+static void
+rule_match_queue_all(struct rule_matcher *m)
+{
+	size_t i;
+
+	for (i = 0; i < m->rs->nrules; i++)
+		m->queue[i] = (uint32_t) i;
+	m->nqueue = m->rs->nrules;
+}
+
+static void
+rule_match_queue_prefiltered(struct rule_matcher *m)
+{
+	size_t i;
+
+	(void) rule_hs_scan(
+	    m->rs, m->hs, m->f, rule_match_on_report, m, &m->unscanned);
+	if (m->unscanned) {
+		rule_match_queue_all(m);
+		return;
+	}
+	for (i = 0; i < m->rs->nalways; i++) {
+		uint32_t ri = m->rs->always[i];
+
+		if (m->rule_seen[ri] != m->gen) {
+			m->rule_seen[ri] = m->gen;
+			m->queue[m->nqueue++] = ri;
+		}
+	}
+	qsort(m->queue, m->nqueue, sizeof(*m->queue), rule_match_u32cmp);
+}
+
+int
+rule_matcher_run(struct rule_matcher *m, const struct rule_fields *f,
+    unsigned flags, const struct rule_verdict **out)
+{
+	size_t   i;
+	uint32_t ri;
+
+	rule_match_next_gen(m);
+	m->f = f;
+	m->naive = (flags & RULE_MATCH_NAIVE) || m->rs->hs == NULL;
+	m->unscanned = 0;
+	m->nqueue = m->nhits = m->nuneval = 0;
+	if (m->naive)
+		rule_match_queue_all(m);
+	else
+		rule_match_queue_prefiltered(m);
+	m->verdict.score = 0;
+	m->verdict.action = RULE_A_NONE;
+	for (i = 0; i < m->nqueue; i++) {
+		ri = m->queue[i];
+		rule_match_record(
+		    m, ri, rule_match_rule(m, &m->rs->rules[ri]));
+	}
+	for (i = 0; i < m->nhits; i++) {
+		m->verdict.score += m->hits[i].score;
+		if (m->hits[i].action > m->verdict.action)
+			m->verdict.action = m->hits[i].action;
+	}
+	m->verdict.hits = m->hits;
+	m->verdict.nhits = m->nhits;
+	m->verdict.uneval = m->uneval;
+	m->verdict.nuneval = m->nuneval;
+	m->f = NULL;
+	*out = &m->verdict;
+	return 0;
+}
+
+int
+rule_matcher_eval_one(struct rule_matcher *m, const struct rule_fields *f,
+    uint32_t ri, unsigned flags, int *outcome, const char **reason)
+{
+	const struct rule_verdict *v;
+	size_t                     i;
+
+	if (!(flags & RULE_MATCH_NAIVE)) {
+		if (rule_matcher_run(m, f, flags, &v) != 0)
+			return MOD_EINTERNAL;
+		*outcome = RULE_MISS;
+		for (i = 0; i < v->nhits; i++)
+			if (v->hits[i].rule == m->rs->rules[ri].name)
+				*outcome = RULE_HIT;
+		for (i = 0; i < v->nuneval; i++)
+			if (v->uneval[i].rule == m->rs->rules[ri].name) {
+				*outcome = RULE_UNEVAL;
+				*reason = v->uneval[i].reason;
+			}
+		return 0;
+	}
+	rule_match_next_gen(m);
+	m->f = f;
+	m->naive = true;
+	*outcome = rule_match_rule(m, &m->rs->rules[ri]);
+	if (*outcome == RULE_UNEVAL && m->uneval_test)
+		*reason = m->pat_reason[m->uneval_test->pat];
+	m->f = NULL;
+	return 0;
+}

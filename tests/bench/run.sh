@@ -1,0 +1,53 @@
+#!/bin/sh
+# run.sh BUILD - the rule-engine benchmark (make bench).
+#
+# Generates the corpus (100000 status.created events) and rule sets of 10,
+# 100 and 1000 rules with fixed seeds into BUILD/benchdata, unless they are
+# already there from the same bench_gen binary, checks that every rule set
+# loads, and runs bench_rules, which prints one `bench ...` line per figure.
+#
+# Environment: BENCH_EVENTS (default 100000) and BENCH_QUICK=1 (a short run
+# on a corpus prefix) for trying things out; the published figures use the
+# defaults.
+set -eu
+
+BUILD=${1:-build-bench}
+DATA=$BUILD/benchdata
+GEN=$BUILD/bench/bench_gen
+BENCH=$BUILD/bench/bench_rules
+MODERCTL=$BUILD/moderctl
+EVENTS=${BENCH_EVENTS:-100000}
+EVENT_SEED=20250301
+RULE_SEED=4242
+
+for f in "$GEN" "$BENCH" "$MODERCTL"; do
+	if [ ! -x "$f" ]; then
+		echo "run.sh: $f missing; run make bench" >&2
+		exit 1
+	fi
+done
+
+# The data depends only on the generator and its arguments.
+stamp="$(sha256sum "$GEN" | cut -d' ' -f1) $EVENTS $EVENT_SEED $RULE_SEED"
+if [ "$(cat "$DATA/stamp" 2>/dev/null || true)" != "$stamp" ]; then
+	echo "bench: generating $EVENTS events and rule sets in $DATA" >&2
+	rm -rf "$DATA"
+	mkdir -p "$DATA"
+	"$GEN" events "$EVENTS" "$EVENT_SEED" >"$DATA/events.jsonl.tmp"
+	mv "$DATA/events.jsonl.tmp" "$DATA/events.jsonl"
+	for n in 10 100 1000; do
+		"$GEN" rules "$n" "$RULE_SEED" "$DATA/rules$n"
+	done
+	echo "$stamp" >"$DATA/stamp"
+fi
+
+for n in 10 100 1000; do
+	"$MODERCTL" rules check "$DATA/rules$n" >&2
+done
+
+quick=
+if [ "${BENCH_QUICK:-0}" = 1 ]; then
+	quick=--quick
+fi
+exec "$BENCH" "$DATA/events.jsonl" "$DATA/rules10" "$DATA/rules100" \
+    "$DATA/rules1000" --moderctl "$MODERCTL" $quick
