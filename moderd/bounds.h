@@ -53,8 +53,7 @@
 #define MOD_MAX_CONF_KEYS_COUNT 64 /* keys in one table of conf.c */
 #define MOD_MAX_CONF_BLOCKS_COUNT 64 /* repeated blocks of one kind */
 #define MOD_MAX_CONF_NAME_BYTES 64 /* name of a repeated block */
-#define MOD_MAX_CONF_STRING_BYTES 1024 /* string value, unless the key says   \
-	                                */
+#define MOD_MAX_CONF_STRING_BYTES 1024 /* a string value, by default */
 #define MOD_MAX_CONF_QUOTE_BYTES 64 /* input quoted back in a message */
 
 #endif /* MODERD_BOUNDS_H */

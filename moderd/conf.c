@@ -29,6 +29,16 @@
  * behind a mutex plus an atomic reference count in a holder around the
  * struct, so readers never block a reload and never see a configuration
  * change under them.
+ *
+ * Adding a key: a field in struct conf, a row below (K() checks the
+ * field's C type against the row's type at compile time), a commented
+ * line in examples/moderd.conf and a paragraph in moderd.conf(5); the
+ * tests fail until the last two exist.  A repeated block such as
+ * `intake NAME { type pull  url "tcp://..." }` is an item struct with a
+ * `char *name`, a CONF_BLOCK_TABLE() of its keys (CONF_F_REQUIRED for
+ * keys without a default) and a CONF_KEY_BLOCKS() row naming the item
+ * array and its size_t count in struct conf; conf_free() already frees
+ * whatever the tables describe.
  */
 #include <pthread.h>
 #include <stdarg.h>
@@ -1076,7 +1086,7 @@ conf_parse_blocks(struct conf_parser *p, const struct conf_ctx *cx,
 	keep = conf_blocks_name(p, cx, k, base);
 	item = xcalloc(1, k->sub->item_size);
 	snprintf(prefix, sizeof(prefix), "%s.%s", k->name,
-	    keep ? p->tok.text : "?");
+	    conf_name_ok(p->tok.text, p->tok.len) ? p->tok.text : "?");
 	conf_ctx_init(&sub, cx->file, cx->errs, prefix, at);
 	conf_defaults_scalars(k->sub, item, &sub);
 	*(char **) (void *) (item + k->sub->name_off) = xstrdup(p->tok.text);

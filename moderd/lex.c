@@ -86,8 +86,8 @@ lex_skip_blank(struct lex *lx)
 {
 	int c;
 
-	while ((c = lex_peek(lx)) == ' ' || c == '\t' || c == '\r' ||
-	    c == '\f' || c == '\v')
+	while ((c = lex_peek(lx)) == ' ' || c == '\t' || c == '\r' || c == '\f'
+	    || c == '\v')
 		lex_advance(lx);
 	if (c == '#')
 		while ((c = lex_peek(lx)) != -1 && c != '\n')
@@ -97,8 +97,8 @@ lex_skip_blank(struct lex *lx)
 static int
 lex_is_word_end(int c)
 {
-	return c == -1 || c == ' ' || c == '\t' || c == '\r' || c == '\n' ||
-	    c == '\f' || c == '\v' || c == '{' || c == '}' || c == '"';
+	return c == -1 || c == ' ' || c == '\t' || c == '\r' || c == '\n'
+	    || c == '\f' || c == '\v' || c == '{' || c == '}' || c == '"';
 }
 
 static void
@@ -175,7 +175,8 @@ lex_string(struct lex *lx, struct lex_tok *t)
 			if ((e = lex_peek(lx)) == -1 || e == '\n')
 				continue;
 			if ((e = lex_escape(e)) == -1) {
-				lex_string_fail(lx, t, "unknown escape in string");
+				lex_string_fail(
+				    lx, t, "unknown escape in string");
 				return;
 			}
 			lex_advance(lx);

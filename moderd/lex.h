@@ -27,7 +27,7 @@ struct lex_tok {
 	enum lex_type type;
 	const char   *text; /* borrowed, valid until the next lex_next() */
 	size_t        len;
-	char          flags[16]; /* regex flags, NUL-terminated */
+	char          flags[16]; /* regex flags, NUL-terminated; more: error */
 	int           line;
 	int           col;
 	int           flags_col; /* column of the first flag letter */

@@ -83,7 +83,30 @@ ctl_parse_opts(int argc, char **argv, struct ctl_opts *o)
 	o->argv = argv + i;
 }
 
-/* The default cache directory for an interactive user. */
+/* Create dir and its missing parents (mode 0700); errors are ignored:
+ * the cache is an optimisation and its writer reports what failed. */
+static void
+ctl_mkdirs(const char *dir)
+{
+	char   path[MOD_MAX_PATH_BYTES];
+	size_t i;
+
+	if (mod_strlcpy(path, dir, sizeof(path)) >= sizeof(path))
+		return;
+	for (i = 1; path[i]; i++)
+		if (path[i] == '/') {
+			path[i] = '\0';
+			(void) mkdir(path, 0700);
+			path[i] = '/';
+		}
+	(void) mkdir(path, 0700);
+}
+
+/*
+ * The prefilter cache of an interactive user: $XDG_CACHE_HOME/moderd or
+ * ~/.cache/moderd.  The offline CLI never writes the daemon's state
+ * directory, whatever the config says.
+ */
 static void
 ctl_cache_dir(char *out, size_t size)
 {
@@ -92,11 +115,10 @@ ctl_cache_dir(char *out, size_t size)
 	out[0] = '\0';
 	if (x && *x)
 		snprintf(out, size, "%s/moderd", x);
-	else if (home && *home) {
-		snprintf(out, size, "%s/.cache", home);
-		(void) mkdir(out, 0700);
+	else if (home && *home)
 		snprintf(out, size, "%s/.cache/moderd", home);
-	}
+	if (out[0])
+		ctl_mkdirs(out);
 }
 
 /* Load config (or defaults) and the rule directory; errors to stderr. */
@@ -115,13 +137,8 @@ ctl_load(const struct ctl_opts *o, const char *dir, struct conf **confp,
 		goto out;
 	if ((rv = conf_ruleset_opts(*confp, &ro)) != 0)
 		goto out;
-	/* Offline, the daemon's state directory is not ours to write. */
-	if (o->conf == NULL) {
-		ctl_cache_dir(cache, sizeof(cache));
-		ro.cache_dir = cache;
-	}
-	if (o->no_cache)
-		ro.cache_dir = NULL;
+	ctl_cache_dir(cache, sizeof(cache));
+	ro.cache_dir = o->no_cache || !cache[0] ? NULL : cache;
 	ro.example = event_example;
 	rv = ruleset_load(dir, &ro, rsp, &errs);
 out:
@@ -144,9 +161,10 @@ ctl_rules_check(int argc, char **argv)
 		ctl_usage();
 	if ((rv = ctl_load(&o, o.argv[0], &conf, &rs)) == 0) {
 		ruleset_stats(rs, &np, &ex, &pre, &pc);
-		printf("%s: %zu rules OK (%zu patterns: %zu exact, %zu "
+		printf("%s: %zu rule%s OK (%zu patterns: %zu exact, %zu "
 		       "prefiltered, %zu PCRE2 only)\n",
-		    o.argv[0], ruleset_count(rs), np, ex, pre, pc);
+		    o.argv[0], ruleset_count(rs),
+		    ruleset_count(rs) == 1 ? "" : "s", np, ex, pre, pc);
 	}
 	ruleset_unref(rs);
 	conf_free(conf);
@@ -248,9 +266,9 @@ ctl_table_row(const struct event *ev, const struct rule_verdict *v,
 		if (v->hits[i].target == RULE_T_COUNT)
 			printf(" (conditions)");
 		else
-			printf(" (%s: \"%.40s\")",
+			printf(" (%s%s: \"%.40s\")",
 			    rule_target_name(v->hits[i].target),
-			    v->hits[i].excerpt);
+			    v->hits[i].raw ? ":raw" : "", v->hits[i].excerpt);
 	}
 	for (i = 0; i < v->nuneval; i++)
 		printf("%s%s could not evaluate (%s)",

@@ -5,9 +5,10 @@
  * For every assigned code point from U+0080 to U+1FFFF it asks ICU's spoof
  * checker for the UTS #39 skeleton of that single character and keeps the
  * character when the skeleton is made only of ASCII letters and digits.
- * The output on stdout is a C header with two parallel arrays sorted by
- * code point (text_confusables_cp, text_confusables_latin) for binary
- * search.  Linked only against ICU; run by the Makefile.
+ * The output on stdout is a C header with one array of {code point,
+ * replacement} sorted by code point, its length, and how many 64-code
+ * point blocks it touches (text_unicode.c sizes its lookup index with
+ * that).  Linked only against ICU; run by the Makefile.
  *
  * A skeleton is a prototype, not a spelling: ICU maps 'm' to "rn", '0' to
  * 'O' and 'I', '1' and '|' to 'l'.  So the table does not store skeletons
@@ -16,8 +17,8 @@
  * character's skeleton:
  *
  *   - letters map to letters only, never to digits (Cyrillic З stays З,
- *     not '3'); an uppercase letter picks the uppercase candidate (Cyrillic
- *     І becomes 'I', palochka small ӏ becomes 'l'); caseless letters pick
+ *     not '3'); a letter picks the candidate of its own case (Cyrillic
+ *     capital І, skeleton 'l', becomes 'I', not 'l'); caseless letters pick
  *     the prototype itself, except that a caseless letter named "... I"
  *     (Lisu, Runic, Old Italic I) picks 'I';
  *   - numbers map only to the ASCII digit of the same numeric value
@@ -55,6 +56,7 @@
 #define CGEN_MAX_SKEL 16
 #define CGEN_LATIN_BYTES 4 /* 3 characters + NUL */
 #define CGEN_MAX_NAME 128
+#define CGEN_BLOCK_SHIFT 6 /* text_unicode.c indexes blocks of 64 */
 
 /* Scripts whose letters are used as Latin lookalikes. */
 static const UScriptCode cgen_scripts[] = {
@@ -82,16 +84,16 @@ static const UScriptCode cgen_scripts[] = {
 enum cgen_kind { CGEN_SKIP, CGEN_LETTER, CGEN_NUMBER, CGEN_SYMBOL };
 
 struct cgen {
-	USpoofChecker	  *sc;
+	USpoofChecker      *sc;
 	const UNormalizer2 *nfkccf;
-	char		   ascii_skel[128][CGEN_MAX_SKEL]; /* skeleton of c */
+	char                ascii_skel[128][CGEN_MAX_SKEL]; /* skeleton of c */
 };
 
 static void
 cgen_die(const char *what, UErrorCode st)
 {
-	fprintf(stderr, "text_confusables_gen: %s: %s\n", what,
-	    u_errorName(st));
+	fprintf(
+	    stderr, "text_confusables_gen: %s: %s\n", what, u_errorName(st));
 	exit(1);
 }
 
@@ -99,13 +101,13 @@ cgen_die(const char *what, UErrorCode st)
 static void
 cgen_skeleton(const struct cgen *g, UChar32 cp, char *out, size_t outsz)
 {
-	UChar	   in[2], sk[CGEN_MAX_SKEL];
-	int32_t	   inlen = 0, sklen, i;
+	UChar      in[2], sk[CGEN_MAX_SKEL];
+	int32_t    inlen = 0, sklen, i;
 	UErrorCode st = U_ZERO_ERROR;
 
 	U16_APPEND_UNSAFE(in, inlen, cp);
-	sklen = uspoof_getSkeleton(g->sc, 0, in, inlen, sk, CGEN_MAX_SKEL,
-	    &st);
+	sklen
+	    = uspoof_getSkeleton(g->sc, 0, in, inlen, sk, CGEN_MAX_SKEL, &st);
 	out[0] = '\0';
 	if (U_FAILURE(st) || sklen <= 0 || (size_t) sklen >= outsz)
 		return;
@@ -122,8 +124,8 @@ cgen_skeleton(const struct cgen *g, UChar32 cp, char *out, size_t outsz)
 static int
 cgen_is_alnum(int c)
 {
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	    (c >= '0' && c <= '9');
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
+	    || (c >= '0' && c <= '9');
 }
 
 static int
@@ -140,9 +142,9 @@ cgen_all_alnum(const char *s)
 static int
 cgen_script_ok(UChar32 cp)
 {
-	UErrorCode st = U_ZERO_ERROR;
+	UErrorCode  st = U_ZERO_ERROR;
 	UScriptCode sc = uscript_getScript(cp, &st);
-	size_t	    i;
+	size_t      i;
 
 	if (U_FAILURE(st))
 		return 0;
@@ -156,8 +158,8 @@ cgen_script_ok(UChar32 cp)
 static int
 cgen_nfkc_ascii(const struct cgen *g, UChar32 cp)
 {
-	UChar	   in[2], out[64];
-	int32_t	   inlen = 0, n, i;
+	UChar      in[2], out[64];
+	int32_t    inlen = 0, n, i;
 	UErrorCode st = U_ZERO_ERROR;
 
 	U16_APPEND_UNSAFE(in, inlen, cp);
@@ -204,9 +206,9 @@ cgen_upper(UChar32 cp)
 static int
 cgen_named_i(UChar32 cp)
 {
-	char	   name[CGEN_MAX_NAME];
+	char       name[CGEN_MAX_NAME];
 	UErrorCode st = U_ZERO_ERROR;
-	int32_t	   n;
+	int32_t    n;
 
 	n = u_charName(cp, U_UNICODE_CHAR_NAME, name, sizeof(name), &st);
 	return U_SUCCESS(st) && n >= 2 && strcmp(name + n - 2, " I") == 0;
@@ -229,8 +231,8 @@ cgen_pick_letter(const struct cgen *g, UChar32 cp, const char *skel)
 		else
 			upper = upper ? upper : c;
 	}
-	if (cgen_upper(cp) || (u_charType(cp) == U_OTHER_LETTER &&
-				  upper && cgen_named_i(cp)))
+	if (cgen_upper(cp)
+	    || (u_charType(cp) == U_OTHER_LETTER && upper && cgen_named_i(cp)))
 		return upper ? upper : lower;
 	if (u_charType(cp) == U_LOWERCASE_LETTER)
 		return lower ? lower : upper;
@@ -247,7 +249,8 @@ cgen_pick_digit(const struct cgen *g, UChar32 cp, const char *skel)
 	int    c;
 
 	for (c = '0'; c <= '9'; c++)
-		if (strcmp(g->ascii_skel[c], skel) == 0 && v == (double) (c - '0'))
+		if (strcmp(g->ascii_skel[c], skel) == 0
+		    && v == (double) (c - '0'))
 			return c;
 	return 0;
 }
@@ -273,9 +276,9 @@ cgen_spell(UChar32 cp, const char *skel, char *out)
 static int
 cgen_map(const struct cgen *g, UChar32 cp, char *out)
 {
-	char	       skel[CGEN_MAX_SKEL];
+	char           skel[CGEN_MAX_SKEL];
 	enum cgen_kind kind = cgen_kind(cp);
-	int	       c = 0;
+	int            c = 0;
 
 	if (kind == CGEN_SKIP || !cgen_script_ok(cp) || cgen_nfkc_ascii(g, cp))
 		return 0;
@@ -299,7 +302,7 @@ static void
 cgen_init(struct cgen *g)
 {
 	UErrorCode st = U_ZERO_ERROR;
-	int	   c;
+	int        c;
 
 	memset(g, 0, sizeof(*g));
 	g->sc = uspoof_open(&st);
@@ -318,15 +321,16 @@ cgen_assigned(UChar32 cp)
 {
 	int t = u_charType(cp);
 
-	return t != U_UNASSIGNED && t != U_SURROGATE && t != U_PRIVATE_USE_CHAR;
+	return t != U_UNASSIGNED && t != U_SURROGATE
+	    && t != U_PRIVATE_USE_CHAR;
 }
 
 static void
 cgen_emit(const struct cgen *g)
 {
-	UChar32 cp;
-	char	latin[CGEN_LATIN_BYTES];
-	size_t	n = 0;
+	UChar32 cp, block = -1;
+	char    latin[CGEN_LATIN_BYTES];
+	size_t  n = 0, blocks = 0;
 
 	printf("static const struct text_confusable text_confusables[] = {\n");
 	for (cp = CGEN_FIRST_CP; cp <= CGEN_LAST_CP; cp++) {
@@ -334,8 +338,15 @@ cgen_emit(const struct cgen *g)
 			continue;
 		printf("\t{ 0x%05X, \"%s\" },\n", (unsigned) cp, latin);
 		n++;
+		if (cp >> CGEN_BLOCK_SHIFT != block)
+			blocks++;
+		block = cp >> CGEN_BLOCK_SHIFT;
 	}
 	printf("};\n\n#define TEXT_CONFUSABLES_COUNT %zu\n", n);
+	printf("/* distinct blocks of %d code points holding entries */\n"
+	       "#define TEXT_CONFUSABLES_BLOCK_SHIFT %d\n"
+	       "#define TEXT_CONFUSABLES_BLOCKS %zu\n",
+	    1 << CGEN_BLOCK_SHIFT, CGEN_BLOCK_SHIFT, blocks);
 }
 
 int

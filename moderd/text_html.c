@@ -18,7 +18,8 @@
  *   - <p>, </p> and other block tags (div, blockquote, pre, ul, ol,
  *     h1-h6) separate paragraphs with a blank line; <br>, <li> and <tr>
  *     start a new line; separators are only written between pieces of
- *     text, so the result never starts or ends with a newline or space;
+ *     text, so the result never starts with one (unless <pre> text does)
+ *     and trailing whitespace is trimmed;
  *   - all <span>s are transparent: Mastodon's class="invisible" and
  *     class="ellipsis" pieces are kept, so a link reads whole;
  *   - entities: named ones from a fixed table (the ones Mastodon and
@@ -51,8 +52,8 @@
 #include "text.h"
 #include "util.h"
 
-#define HTML_MAX_NAME_BYTES 16	   /* tag names we recognise */
-#define HTML_MAX_ENTITY_BYTES 32   /* "&name;" scanned for a named entity */
+#define HTML_MAX_NAME_BYTES 16 /* tag names we recognise */
+#define HTML_MAX_ENTITY_BYTES 32 /* "&name;" scanned for a named entity */
 #define HTML_MAX_ATTR_VALUE_BYTES MOD_MAX_URL_BYTES
 
 enum html_kind { HTML_LINK, HTML_MENTION, HTML_HASHTAG };
@@ -60,27 +61,27 @@ enum html_kind { HTML_LINK, HTML_MENTION, HTML_HASHTAG };
 /* A source slice. */
 struct html_span {
 	const char *p;
-	size_t	    n;
+	size_t      n;
 };
 
 /* The parts of one tag moderd cares about. */
 struct html_tag {
-	char		 name[HTML_MAX_NAME_BYTES];
-	bool		 end;
+	char             name[HTML_MAX_NAME_BYTES];
+	bool             end;
 	struct html_span href, cls, rel;
 };
 
 struct html {
-	const char	*s;
-	size_t		 len, i;
+	const char      *s;
+	size_t           len, i;
 	struct text_doc *d;
-	int		 nl;  /* pending line breaks (0, 1, 2) */
-	bool		 sp;  /* pending collapsed space */
-	int		 pre; /* <pre> depth, saturating */
-	bool		 in_a;
-	enum html_kind	 akind;
-	struct buf	 href;	/* open <a>'s decoded href */
-	struct buf	 atext; /* open <a>'s text */
+	int              nl; /* pending line breaks (0, 1, 2) */
+	bool             sp; /* pending collapsed space */
+	int              pre; /* <pre> depth, saturating */
+	bool             in_a;
+	enum html_kind   akind;
+	struct buf       href; /* open <a>'s decoded href */
+	struct buf       atext; /* open <a>'s text */
 };
 
 static const struct {
@@ -88,45 +89,105 @@ static const struct {
 	const char *utf8;
 } html_entities[] = {
 	/* sorted by name (strcmp order) for binary search */
-	{ "Auml", "\xC3\x84" }, { "Eacute", "\xC3\x89" },
-	{ "Ouml", "\xC3\x96" }, { "Uuml", "\xC3\x9C" },
-	{ "aacute", "\xC3\xA1" }, { "agrave", "\xC3\xA0" },
-	{ "amp", "&" }, { "apos", "'" }, { "auml", "\xC3\xA4" },
-	{ "bdquo", "\xE2\x80\x9E" }, { "bull", "\xE2\x80\xA2" },
-	{ "ccedil", "\xC3\xA7" }, { "cent", "\xC2\xA2" },
-	{ "copy", "\xC2\xA9" }, { "darr", "\xE2\x86\x93" },
-	{ "deg", "\xC2\xB0" }, { "divide", "\xC3\xB7" },
-	{ "eacute", "\xC3\xA9" }, { "egrave", "\xC3\xA8" },
-	{ "emsp", "\xE2\x80\x83" }, { "ensp", "\xE2\x80\x82" },
-	{ "euro", "\xE2\x82\xAC" }, { "gt", ">" },
-	{ "hearts", "\xE2\x99\xA5" }, { "hellip", "\xE2\x80\xA6" },
-	{ "iacute", "\xC3\xAD" }, { "iexcl", "\xC2\xA1" },
-	{ "iquest", "\xC2\xBF" }, { "laquo", "\xC2\xAB" },
-	{ "larr", "\xE2\x86\x90" }, { "ldquo", "\xE2\x80\x9C" },
-	{ "lrm", "\xE2\x80\x8E" }, { "lsquo", "\xE2\x80\x98" },
-	{ "lt", "<" }, { "mdash", "\xE2\x80\x94" },
-	{ "middot", "\xC2\xB7" }, { "nbsp", "\xC2\xA0" },
-	{ "ndash", "\xE2\x80\x93" }, { "ntilde", "\xC3\xB1" },
-	{ "oacute", "\xC3\xB3" }, { "ouml", "\xC3\xB6" },
-	{ "para", "\xC2\xB6" }, { "pound", "\xC2\xA3" },
-	{ "quot", "\"" }, { "raquo", "\xC2\xBB" },
-	{ "rarr", "\xE2\x86\x92" }, { "rdquo", "\xE2\x80\x9D" },
-	{ "reg", "\xC2\xAE" }, { "rlm", "\xE2\x80\x8F" },
-	{ "rsquo", "\xE2\x80\x99" }, { "sbquo", "\xE2\x80\x9A" },
-	{ "sect", "\xC2\xA7" }, { "shy", "\xC2\xAD" },
-	{ "szlig", "\xC3\x9F" }, { "thinsp", "\xE2\x80\x89" },
-	{ "times", "\xC3\x97" }, { "trade", "\xE2\x84\xA2" },
-	{ "uacute", "\xC3\xBA" }, { "uarr", "\xE2\x86\x91" },
-	{ "uuml", "\xC3\xBC" }, { "yen", "\xC2\xA5" },
-	{ "zwj", "\xE2\x80\x8D" }, { "zwnj", "\xE2\x80\x8C" },
+	{ "Auml", "\xC3\x84" },
+	{ "Eacute", "\xC3\x89" },
+	{ "Ouml", "\xC3\x96" },
+	{ "Uuml", "\xC3\x9C" },
+	{ "aacute", "\xC3\xA1" },
+	{ "agrave", "\xC3\xA0" },
+	{ "amp", "&" },
+	{ "apos", "'" },
+	{ "auml", "\xC3\xA4" },
+	{ "bdquo", "\xE2\x80\x9E" },
+	{ "bull", "\xE2\x80\xA2" },
+	{ "ccedil", "\xC3\xA7" },
+	{ "cent", "\xC2\xA2" },
+	{ "copy", "\xC2\xA9" },
+	{ "darr", "\xE2\x86\x93" },
+	{ "deg", "\xC2\xB0" },
+	{ "divide", "\xC3\xB7" },
+	{ "eacute", "\xC3\xA9" },
+	{ "egrave", "\xC3\xA8" },
+	{ "emsp", "\xE2\x80\x83" },
+	{ "ensp", "\xE2\x80\x82" },
+	{ "euro", "\xE2\x82\xAC" },
+	{ "gt", ">" },
+	{ "hearts", "\xE2\x99\xA5" },
+	{ "hellip", "\xE2\x80\xA6" },
+	{ "iacute", "\xC3\xAD" },
+	{ "iexcl", "\xC2\xA1" },
+	{ "iquest", "\xC2\xBF" },
+	{ "laquo", "\xC2\xAB" },
+	{ "larr", "\xE2\x86\x90" },
+	{ "ldquo", "\xE2\x80\x9C" },
+	{ "lrm", "\xE2\x80\x8E" },
+	{ "lsquo", "\xE2\x80\x98" },
+	{ "lt", "<" },
+	{ "mdash", "\xE2\x80\x94" },
+	{ "middot", "\xC2\xB7" },
+	{ "nbsp", "\xC2\xA0" },
+	{ "ndash", "\xE2\x80\x93" },
+	{ "ntilde", "\xC3\xB1" },
+	{ "oacute", "\xC3\xB3" },
+	{ "ouml", "\xC3\xB6" },
+	{ "para", "\xC2\xB6" },
+	{ "pound", "\xC2\xA3" },
+	{ "quot", "\"" },
+	{ "raquo", "\xC2\xBB" },
+	{ "rarr", "\xE2\x86\x92" },
+	{ "rdquo", "\xE2\x80\x9D" },
+	{ "reg", "\xC2\xAE" },
+	{ "rlm", "\xE2\x80\x8F" },
+	{ "rsquo", "\xE2\x80\x99" },
+	{ "sbquo", "\xE2\x80\x9A" },
+	{ "sect", "\xC2\xA7" },
+	{ "shy", "\xC2\xAD" },
+	{ "szlig", "\xC3\x9F" },
+	{ "thinsp", "\xE2\x80\x89" },
+	{ "times", "\xC3\x97" },
+	{ "trade", "\xE2\x84\xA2" },
+	{ "uacute", "\xC3\xBA" },
+	{ "uarr", "\xE2\x86\x91" },
+	{ "uuml", "\xC3\xBC" },
+	{ "yen", "\xC2\xA5" },
+	{ "zwj", "\xE2\x80\x8D" },
+	{ "zwnj", "\xE2\x80\x8C" },
 };
 
 /* HTML5: numeric references 0x80-0x9F name windows-1252 characters. */
 static const uint16_t html_cp1252[32] = {
-	0x20AC, 0x0081, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021,
-	0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0x008D, 0x017D, 0x008F,
-	0x0090, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014,
-	0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0x009D, 0x017E, 0x0178,
+	0x20AC,
+	0x0081,
+	0x201A,
+	0x0192,
+	0x201E,
+	0x2026,
+	0x2020,
+	0x2021,
+	0x02C6,
+	0x2030,
+	0x0160,
+	0x2039,
+	0x0152,
+	0x008D,
+	0x017D,
+	0x008F,
+	0x0090,
+	0x2018,
+	0x2019,
+	0x201C,
+	0x201D,
+	0x2022,
+	0x2013,
+	0x2014,
+	0x02DC,
+	0x2122,
+	0x0161,
+	0x203A,
+	0x0153,
+	0x009D,
+	0x017E,
+	0x0178,
 };
 
 static bool
@@ -157,11 +218,12 @@ html_lower(char c)
 static size_t
 html_find(const char *s, size_t len, size_t from, const char *needle)
 {
-	size_t	    n = strlen(needle), i;
+	size_t      n = strlen(needle), i;
 	const char *p;
 
 	if (n == 1) {
-		p = from < len ? memchr(s + from, needle[0], len - from) : NULL;
+		p = from < len ? memchr(s + from, needle[0], len - from)
+		               : NULL;
 		return p ? (size_t) (p - s) : len;
 	}
 	for (i = from; i + n <= len; i++)
@@ -252,13 +314,14 @@ html_digit(char c, bool hex)
 static size_t
 html_numeric(const char *s, size_t len, char *o, size_t *olen)
 {
-	bool	 hex = len > 2 && (s[2] == 'x' || s[2] == 'X');
-	size_t	 i = hex ? 3 : 2, start = i;
+	bool     hex = len > 2 && (s[2] == 'x' || s[2] == 'X');
+	size_t   i = hex ? 3 : 2, start = i;
 	uint32_t v = 0;
-	int	 dg;
+	int      dg;
 
 	for (; i < len && (dg = html_digit(s[i], hex)) >= 0; i++)
-		v = v > 0x10FFFF ? 0x110000 : v * (hex ? 16 : 10) + (uint32_t) dg;
+		v = v > 0x10FFFF ? 0x110000
+		                 : v * (hex ? 16 : 10) + (uint32_t) dg;
 	if (i == start)
 		return 0;
 	if (i < len && s[i] == ';')
@@ -276,7 +339,7 @@ static size_t
 html_entity(const char *s, size_t len, char *o, size_t *olen)
 {
 	const char *u;
-	size_t	    n = 1;
+	size_t      n = 1;
 
 	if (len > 1 && s[1] == '#')
 		return html_numeric(s, len, o, olen);
@@ -324,7 +387,7 @@ static void
 html_put(struct html *h, const char *p, size_t n)
 {
 	struct buf *t = &h->d->text;
-	size_t	    room, k;
+	size_t      room, k;
 
 	room = t->len < MOD_MAX_TEXT_BYTES ? MOD_MAX_TEXT_BYTES - t->len : 0;
 	if (h->in_a && buf_append(&h->atext, p, n) != 0) {
@@ -340,11 +403,14 @@ static void
 html_flush(struct html *h)
 {
 	struct buf *t = &h->d->text;
-	bool	    in_a = h->in_a;
+	bool        in_a = h->in_a;
 
 	if (t->len > 0 && t->data[t->len - 1] != '\n' && (h->nl || h->sp)) {
 		h->in_a = in_a && !h->nl && h->atext.len > 0;
-		html_put(h, h->nl == 2 ? "\n\n" : h->nl ? "\n" : " ",
+		html_put(h,
+		    h->nl == 2  ? "\n\n"
+		        : h->nl ? "\n"
+		                : " ",
 		    h->nl ? (size_t) h->nl : 1);
 		h->in_a = in_a;
 	}
@@ -357,7 +423,7 @@ static void
 html_text(struct html *h, const char *p, size_t n)
 {
 	struct buf tmp;
-	bool	   changed;
+	bool       changed;
 
 	if (n == 0)
 		return;
@@ -393,7 +459,8 @@ html_token(struct html_span v, const char *tok)
 		for (j = i; j < v.n && !html_space(v.p[j]); j++)
 			;
 		if (j - i == n) {
-			for (k = 0; k < n && html_lower(v.p[i + k]) == tok[k]; k++)
+			for (k = 0; k < n && html_lower(v.p[i + k]) == tok[k];
+			     k++)
 				;
 			if (k == n)
 				return true;
@@ -461,12 +528,12 @@ html_segment(const char *p, size_t n)
 static bool
 html_mention_href(struct html *h)
 {
-	char	    host[256], acct[MOD_MAX_URL_BYTES];
+	char        host[256], acct[MOD_MAX_URL_BYTES];
 	const char *url = buf_cstr(&h->href), *p;
-	size_t	    n = 0, seg;
+	size_t      n = 0, seg;
 
-	if ((p = html_path(url, h->href.len, &n)) == NULL ||
-	    text_url_host(url, h->href.len, host, sizeof(host)) != 0)
+	if ((p = html_path(url, h->href.len, &n)) == NULL
+	    || text_url_host(url, h->href.len, host, sizeof(host)) != 0)
 		return false;
 	if (n > 2 && p[1] == '@')
 		seg = 2;
@@ -493,7 +560,7 @@ html_mention_href(struct html *h)
 static void
 html_add_mention(struct html *h)
 {
-	size_t	    n = h->atext.len;
+	size_t      n = h->atext.len;
 	const char *t = html_trim(buf_cstr(&h->atext), &n);
 
 	if (html_mention_href(h))
@@ -508,7 +575,7 @@ html_add_mention(struct html *h)
 static void
 html_add_hashtag(struct html *h)
 {
-	size_t	    n = h->atext.len, plen = 0, i;
+	size_t      n = h->atext.len, plen = 0, i;
 	const char *t = html_trim(buf_cstr(&h->atext), &n), *p;
 
 	if (n > 0 && t[0] == '#') {
@@ -530,7 +597,7 @@ html_add_hashtag(struct html *h)
 static void
 html_a_close(struct html *h)
 {
-	size_t	    n = h->href.len;
+	size_t      n = h->href.len;
 	const char *href = html_trim(buf_cstr(&h->href), &n);
 
 	if (!h->in_a)
@@ -548,14 +615,53 @@ html_a_close(struct html *h)
 
 /* ---- tags ---- */
 
-/* html_attr: parse one attribute at h->i into t; false at '>' or EOF. */
+/* html_attr_value: the value after '=' at s[*i] (quoted or not). */
+static struct html_span
+html_attr_value(const struct html *h, size_t *i)
+{
+	const char      *s = h->s;
+	struct html_span v;
+	size_t           j = *i;
+	char             q;
+
+	while (j < h->len && html_space(s[j]))
+		j++;
+	if (j < h->len && (s[j] == '"' || s[j] == '\'')) {
+		q = s[j++];
+		v.p = s + j;
+		j = html_find(s, h->len, j, q == '"' ? "\"" : "'");
+		v.n = (size_t) (s + j - v.p);
+		j += j < h->len; /* the closing quote */
+	} else {
+		for (v.p = s + j;
+		     j < h->len && !html_space(s[j]) && s[j] != '>'; j++)
+			;
+		v.n = (size_t) (s + j - v.p);
+	}
+	*i = j;
+	if (v.n > HTML_MAX_ATTR_VALUE_BYTES)
+		v.n = HTML_MAX_ATTR_VALUE_BYTES;
+	return v;
+}
+
+/* html_name_is: is the attribute name s[0..n) lname, ignoring case? */
+static bool
+html_name_is(const char *s, size_t n, const char *lname)
+{
+	return n == strlen(lname) && html_find_ci(s, n, 0, lname) == 0;
+}
+
+/*
+ * html_attr: parse one attribute at h->i, keeping href, class and rel in
+ * t.  False at '>' or the end of input.  Consumes at least one byte when
+ * it returns true.
+ */
 static bool
 html_attr(struct html *h, struct html_tag *t)
 {
-	const char	*s = h->s;
-	size_t		 i = h->i, name, nlen;
+	const char      *s = h->s;
+	size_t           i = h->i, name, nlen;
 	struct html_span v = { NULL, 0 };
-	char		 q;
 
 	while (i < h->len && (html_space(s[i]) || s[i] == '/'))
 		i++;
@@ -563,38 +669,23 @@ html_attr(struct html *h, struct html_tag *t)
 		h->i = i;
 		return false;
 	}
-	for (name = i++; i < h->len && !html_space(s[i]) && s[i] != '/' &&
-	     s[i] != '>' && s[i] != '=';
+	for (name = i++; i < h->len && !html_space(s[i]) && s[i] != '/'
+	     && s[i] != '>' && s[i] != '=';
 	     i++)
 		;
 	nlen = i - name;
 	while (i < h->len && html_space(s[i]))
 		i++;
 	if (i < h->len && s[i] == '=') {
-		for (i++; i < h->len && html_space(s[i]); i++)
-			;
-		if (i < h->len && (s[i] == '"' || s[i] == '\'')) {
-			q = s[i++];
-			v.p = s + i;
-			i = html_find(s, h->len, i, q == '"' ? "\"" : "'");
-			v.n = (size_t) (s + i - v.p);
-			i += i < h->len;
-		} else {
-			for (v.p = s + i; i < h->len && !html_space(s[i]) &&
-			     s[i] != '>';
-			     i++)
-				;
-			v.n = (size_t) (s + i - v.p);
-		}
+		i++;
+		v = html_attr_value(h, &i);
 	}
 	h->i = i;
-	if (v.n > HTML_MAX_ATTR_VALUE_BYTES)
-		v.n = HTML_MAX_ATTR_VALUE_BYTES;
-	if (nlen == 4 && html_find_ci(s + name, 4, 0, "href") == 0)
+	if (html_name_is(s + name, nlen, "href"))
 		t->href = v;
-	else if (nlen == 5 && html_find_ci(s + name, 5, 0, "class") == 0)
+	else if (html_name_is(s + name, nlen, "class"))
 		t->cls = v;
-	else if (nlen == 3 && html_find_ci(s + name, 3, 0, "rel") == 0)
+	else if (html_name_is(s + name, nlen, "rel"))
 		t->rel = v;
 	return true;
 }
@@ -605,27 +696,61 @@ html_tag_name(struct html *h, struct html_tag *t)
 {
 	size_t n = 0;
 
-	for (; h->i < h->len && !html_space(h->s[h->i]) && h->s[h->i] != '/' &&
-	     h->s[h->i] != '>';
+	for (; h->i < h->len && !html_space(h->s[h->i]) && h->s[h->i] != '/'
+	     && h->s[h->i] != '>';
 	     h->i++)
 		if (n < sizeof(t->name) - 1)
 			t->name[n++] = html_lower(h->s[h->i]);
 	t->name[n] = '\0';
 }
 
-static bool
-html_is(const struct html_tag *t, const char *const *names)
-{
-	for (; *names; names++)
-		if (strcmp(t->name, *names) == 0)
-			return true;
-	return false;
-}
+enum html_role {
+	HTML_OTHER,
+	HTML_BLOCK,
+	HTML_LINE,
+	HTML_PRE,
+	HTML_A,
+	HTML_RAW
+};
 
-static const char *const html_blocks[] = { "p", "div", "blockquote", "pre",
-	"ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", NULL };
-static const char *const html_lines[] = { "br", "li", "tr", NULL };
-static const char *const html_raw[] = { "script", "style", NULL };
+/* Tags that do something; every other tag is dropped silently. */
+static const struct {
+	const char    *name;
+	enum html_role role;
+} html_roles[] = {
+	{ "a", HTML_A },
+	{ "blockquote", HTML_BLOCK },
+	{ "br", HTML_LINE },
+	{ "div", HTML_BLOCK },
+	{ "h1", HTML_BLOCK },
+	{ "h2", HTML_BLOCK },
+	{ "h3", HTML_BLOCK },
+	{ "h4", HTML_BLOCK },
+	{ "h5", HTML_BLOCK },
+	{ "h6", HTML_BLOCK },
+	{ "li", HTML_LINE },
+	{ "ol", HTML_BLOCK },
+	{ "p", HTML_BLOCK },
+	{ "pre", HTML_PRE },
+	{ "script", HTML_RAW },
+	{ "style", HTML_RAW },
+	{ "tr", HTML_LINE },
+	{ "ul", HTML_BLOCK },
+};
+
+/* html_role: what tag name (NUL-padded to HTML_MAX_NAME_BYTES) does. */
+static enum html_role
+html_role(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < nitems(html_roles); i++)
+		if (html_roles[i].name[0] == name[0]
+		    && html_roles[i].name[1] == name[1]
+		    && strcmp(html_roles[i].name, name) == 0)
+			return html_roles[i].role;
+	return HTML_OTHER;
+}
 
 /* html_skip_raw: drop a <script>/<style> body up to its end tag. */
 static void
@@ -640,21 +765,32 @@ html_skip_raw(struct html *h, const char *name)
 static void
 html_tag_apply(struct html *h, const struct html_tag *t)
 {
-	if (html_is(t, html_blocks))
+	switch (html_role(t->name)) {
+	case HTML_BLOCK:
 		html_break(h, 2);
-	else if (html_is(t, html_lines))
+		break;
+	case HTML_LINE:
 		html_break(h, 1);
-	if (strcmp(t->name, "pre") == 0) {
+		break;
+	case HTML_PRE:
+		html_break(h, 2);
 		if (t->end && h->pre > 0)
 			h->pre--;
 		else if (!t->end && h->pre < MOD_MAX_HTML_DEPTH)
 			h->pre++;
-	} else if (strcmp(t->name, "a") == 0) {
+		break;
+	case HTML_A:
 		html_a_close(h);
 		if (!t->end && t->href.p != NULL)
 			html_a_open(h, t);
-	} else if (!t->end && html_is(t, html_raw))
-		html_skip_raw(h, t->name);
+		break;
+	case HTML_RAW:
+		if (!t->end)
+			html_skip_raw(h, t->name);
+		break;
+	case HTML_OTHER:
+		break;
+	}
 }
 
 /* html_tag: a start or end tag at h->i ('<' then letter or '/'letter). */
@@ -680,13 +816,14 @@ static void
 html_markup(struct html *h)
 {
 	const char *s = h->s + h->i;
-	size_t	    left = h->len - h->i, end;
+	size_t      left = h->len - h->i, end;
 
 	if (left >= 4 && memcmp(s, "<!--", 4) == 0) {
 		end = html_find(h->s, h->len, h->i + 4, "-->");
 		h->i = end < h->len ? end + 3 : h->len;
-	} else if (left >= 2 && (s[1] == '!' || s[1] == '?' ||
-				    (s[1] == '/' && (left < 3 || !html_alpha(s[2]))))) {
+	} else if (left >= 2
+	    && (s[1] == '!' || s[1] == '?'
+	        || (s[1] == '/' && (left < 3 || !html_alpha(s[2]))))) {
 		end = html_find(h->s, h->len, h->i + 1, ">");
 		h->i = end < h->len ? end + 1 : h->len;
 	} else if (left >= 2 && (html_alpha(s[1]) || s[1] == '/')) {
@@ -722,8 +859,8 @@ html_run(struct html *h)
 {
 	size_t j = h->i;
 
-	while (j < h->len && h->s[j] != '<' && h->s[j] != '&' &&
-	    (h->pre > 0 || !html_space(h->s[j])))
+	while (j < h->len && h->s[j] != '<' && h->s[j] != '&'
+	    && (h->pre > 0 || !html_space(h->s[j])))
 		j++;
 	html_text(h, h->s + h->i, j - h->i);
 	h->i = j;
@@ -834,8 +971,8 @@ text_list_free(struct text_list *l)
 static bool
 html_host_char(unsigned char c)
 {
-	return c >= 0x80 || html_alnum((char) c) || c == '-' || c == '.' ||
-	    c == '_' || c == '~' || c == ':' || c == '%';
+	return c >= 0x80 || html_alnum((char) c) || c == '-' || c == '.'
+	    || c == '_' || c == '~' || c == ':' || c == '%';
 }
 
 int
@@ -843,14 +980,15 @@ text_url_host(const char *url, size_t len, char *out, size_t outsz)
 {
 	size_t i = 0, a, e, at, k;
 
-	while (i < len && (html_alnum(url[i]) || url[i] == '+' ||
-			      url[i] == '-' || url[i] == '.'))
+	while (i < len
+	    && (html_alnum(url[i]) || url[i] == '+' || url[i] == '-'
+	        || url[i] == '.'))
 		i++;
-	if (i == 0 || !html_alpha(url[0]) || len - i < 3 ||
-	    memcmp(url + i, "://", 3) != 0)
+	if (i == 0 || !html_alpha(url[0]) || len - i < 3
+	    || memcmp(url + i, "://", 3) != 0)
 		return MOD_EINVAL;
-	for (a = e = i + 3; e < len && url[e] != '/' && url[e] != '?' &&
-	     url[e] != '#' && url[e] != '\\';
+	for (a = e = i + 3; e < len && url[e] != '/' && url[e] != '?'
+	     && url[e] != '#' && url[e] != '\\';
 	     e++)
 		;
 	for (at = e; at > a && url[at - 1] != '@'; at--)

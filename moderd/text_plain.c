@@ -40,8 +40,8 @@ static int32_t
 plain_cp(const char *s, size_t len, size_t i, size_t *n)
 {
 	const uint8_t *u = (const uint8_t *) s;
-	int32_t	       j = 0, cp;
-	size_t	       left = len - i;
+	int32_t        j = 0, cp;
+	size_t         left = len - i;
 
 	if (u[i] < 0x80) {
 		*n = 1;
@@ -64,7 +64,7 @@ plain_cont(char c)
 static int32_t
 plain_prev(const char *s, size_t len, size_t i)
 {
-	size_t	k, n;
+	size_t  k, n;
 	int32_t cp;
 
 	if (i == 0)
@@ -83,18 +83,18 @@ plain_word(int32_t cp)
 	if (cp < 0)
 		return false;
 	if (cp < 0x80)
-		return (cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z') ||
-		    (cp >= '0' && cp <= '9') || cp == '_';
-	return u_isalnum(cp) || u_charType(cp) == U_NON_SPACING_MARK ||
-	    u_charType(cp) == U_COMBINING_SPACING_MARK ||
-	    u_charType(cp) == U_CONNECTOR_PUNCTUATION;
+		return (cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z')
+		    || (cp >= '0' && cp <= '9') || cp == '_';
+	return u_isalnum(cp) || u_charType(cp) == U_NON_SPACING_MARK
+	    || u_charType(cp) == U_COMBINING_SPACING_MARK
+	    || u_charType(cp) == U_CONNECTOR_PUNCTUATION;
 }
 
 /* plain_word_run: bytes of word characters at s[i..len). */
 static size_t
 plain_word_run(const char *s, size_t len, size_t i, bool *digits_only)
 {
-	size_t	start = i, n;
+	size_t  start = i, n;
 	int32_t cp;
 
 	while (i < len) {
@@ -113,8 +113,8 @@ plain_word_run(const char *s, size_t len, size_t i, bool *digits_only)
 static bool
 plain_url_stop(unsigned char c)
 {
-	return c <= ' ' || c == 0x7F || c == '<' || c == '>' || c == '"' ||
-	    c == '\'';
+	return c <= ' ' || c == 0x7F || c == '<' || c == '>' || c == '"'
+	    || c == '\'';
 }
 
 static char
@@ -128,13 +128,14 @@ static size_t
 plain_scheme(const char *s, size_t len, size_t i)
 {
 	static const char *const schemes[] = { "https://", "http://" };
-	size_t			 k, n, j;
+	size_t                   k, n, j;
 
 	for (k = 0; k < nitems(schemes); k++) {
 		n = strlen(schemes[k]);
 		if (len - i < n)
 			continue;
-		for (j = 0; j < n && plain_lower(s[i + j]) == schemes[k][j]; j++)
+		for (j = 0; j < n && plain_lower(s[i + j]) == schemes[k][j];
+		     j++)
 			;
 		if (j == n)
 			return n;
@@ -172,8 +173,8 @@ plain_link(const char *s, size_t len, size_t i, struct text_doc *out)
 
 	if (sch == 0 || plain_word(plain_prev(s, len, i)))
 		return 0;
-	for (end = i + sch; end < len && !plain_url_stop((unsigned char) s[end]);
-	     end++)
+	for (end = i + sch;
+	     end < len && !plain_url_stop((unsigned char) s[end]); end++)
 		;
 	end = plain_url_end(s, i + sch, end);
 	if (end == i + sch)
@@ -194,8 +195,8 @@ plain_dotted(const char *s, size_t len, size_t i)
 		if ((w = plain_word_run(s, len, i, NULL)) == 0)
 			break;
 		i += w;
-		if (i + 1 < len && (s[i] == '.' || s[i] == '-') &&
-		    plain_word_run(s, len, i + 1, NULL) > 0)
+		if (i + 1 < len && (s[i] == '.' || s[i] == '-')
+		    && plain_word_run(s, len, i + 1, NULL) > 0)
 			i++;
 		else
 			break;
@@ -207,7 +208,7 @@ static size_t
 plain_mention(const char *s, size_t len, size_t i, struct text_doc *out)
 {
 	int32_t prev = plain_prev(s, len, i);
-	size_t	user, host = 0;
+	size_t  user, host = 0;
 
 	if (plain_word(prev) || prev == '/' || prev == '=' || prev == '@')
 		return 0;
@@ -227,8 +228,8 @@ static size_t
 plain_hashtag(const char *s, size_t len, size_t i, struct text_doc *out)
 {
 	int32_t prev = plain_prev(s, len, i), cp;
-	size_t	end = i + 1, w, n;
-	bool	digits = true;
+	size_t  end = i + 1, w, n;
+	bool    digits = true;
 
 	if (plain_word(prev) || prev == '/' || prev == ')' || prev == '&')
 		return 0;
@@ -239,8 +240,8 @@ plain_hashtag(const char *s, size_t len, size_t i, struct text_doc *out)
 		if (end >= len)
 			break;
 		cp = plain_cp(s, len, end, &n);
-		if (cp != PLAIN_MIDDOT ||
-		    plain_word_run(s, len, end + n, NULL) == 0)
+		if (cp != PLAIN_MIDDOT
+		    || plain_word_run(s, len, end + n, NULL) == 0)
 			break;
 		end += n;
 	}

@@ -34,8 +34,12 @@
  * character.  Input beyond MOD_MAX_FOLD_INPUT_BYTES is ignored.  If NFKC
  * expands a hostile input past TEXT_MAX_NFKC_UNITS the input is cut in
  * half (at a code point boundary) until it fits; all such cuts set
- * TEXT_FOLD_TRUNCATED.  The ICU normaliser instance is fetched once with
- * pthread_once and is immutable and thread-safe afterwards.
+ * TEXT_FOLD_TRUNCATED.  Runs of ASCII are moved in bulk (8 bytes at a
+ * time where possible); every other code point costs one lookup in a
+ * two-level index (blocks of 64 code points) that says whether it is
+ * plain, ignorable or a lookalike.  The index and the ICU normaliser
+ * instance are set up once with pthread_once and are read-only, so
+ * thread-safe, afterwards.
  *
  * text_utf8_sanitize() reports in *changed only replacements and dropped
  * NULs; a cut at the cap is visible to the caller from the length.
@@ -71,7 +75,7 @@ struct text_u16 {
 	UChar  *p;
 	int32_t len;
 	int32_t cap;
-	bool	heap;
+	bool    heap;
 };
 
 /*
@@ -83,8 +87,8 @@ static size_t
 text_u8_next(const unsigned char *s, size_t len, int32_t *cp)
 {
 	unsigned b = s[0], lo = 0x80, hi = 0xBF;
-	size_t	 need, i;
-	int32_t	 c;
+	size_t   need, i;
+	int32_t  c;
 
 	*cp = -1;
 	if (b < 0x80) {
@@ -154,8 +158,8 @@ bool
 text_utf8_valid(const char *s, size_t len)
 {
 	const unsigned char *u = (const unsigned char *) s;
-	size_t		     i = 0;
-	int32_t		     cp;
+	size_t               i = 0;
+	int32_t              cp;
 
 	while (i < len) {
 		if (u[i] >= 0x01 && u[i] < 0x80) {
@@ -186,7 +190,7 @@ text_utf8_trim(const char *s, size_t len, size_t cap)
 static size_t
 text_valid_run(const unsigned char *s, size_t len)
 {
-	size_t	i = 0, n;
+	size_t  i = 0, n;
 	int32_t cp;
 
 	while (i < len) {
@@ -203,13 +207,13 @@ text_valid_run(const unsigned char *s, size_t len)
 }
 
 void
-text_utf8_sanitize(const char *s, size_t len, size_t cap, struct buf *out,
-    bool *changed)
+text_utf8_sanitize(
+    const char *s, size_t len, size_t cap, struct buf *out, bool *changed)
 {
 	const unsigned char *u = (const unsigned char *) s;
-	size_t		     i = 0, run, used = 0, n;
-	int32_t		     cp;
-	bool		     ch = false;
+	size_t               i = 0, run, used = 0, n;
+	int32_t              cp;
+	bool                 ch = false;
 
 	cap = text_room(out, cap);
 	while (i < len) {
@@ -228,7 +232,8 @@ text_utf8_sanitize(const char *s, size_t len, size_t cap, struct buf *out,
 			break;
 		n = text_u8_next(u + i, len - i, &cp);
 		if (cp < 0) {
-			if (cap - used < 3 || buf_append(out, "\xEF\xBF\xBD", 3))
+			if (cap - used < 3
+			    || buf_append(out, "\xEF\xBF\xBD", 3))
 				break;
 			used += 3;
 		}
@@ -244,7 +249,7 @@ static bool
 text_is_ascii(const char *s, size_t len)
 {
 	uint64_t w, acc = 0;
-	size_t	 i = 0;
+	size_t   i = 0;
 
 	for (; i + 8 <= len; i += 8) {
 		memcpy(&w, s + i, 8);
@@ -272,22 +277,42 @@ text_drop_nul(struct buf *out, size_t from, unsigned *f)
 	p[j] = '\0';
 }
 
+/* text_lower8: ASCII-lowercase 8 bytes at once (SWAR); *up if any was. */
+static uint64_t
+text_lower8(uint64_t w, uint64_t *up)
+{
+	const uint64_t hi = UINT64_C(0x8080808080808080);
+	const uint64_t lo7 = UINT64_C(0x7F7F7F7F7F7F7F7F);
+	const uint64_t ones = UINT64_C(0x0101010101010101);
+	uint64_t       h = w & lo7;
+	uint64_t       ge_a = h + ones * (0x80 - 'A');
+	uint64_t       gt_z = h + ones * (0x80 - 'Z' - 1);
+	uint64_t       m = ge_a & ~gt_z & ~w & hi;
+
+	*up |= m;
+	return w | (m >> 2);
+}
+
 /* text_lower_tail: ASCII-lowercase out[from..], dropping NUL bytes. */
 static void
 text_lower_tail(struct buf *out, size_t from, unsigned *f)
 {
 	unsigned char *p = (unsigned char *) out->data;
-	unsigned       up = 0, c, is;
-	size_t	       i;
+	uint64_t       w, up = 0;
+	size_t         i = from, n = out->len;
 
 	if (p == NULL)
 		return;
-	/* branch-free so that the compiler vectorises it */
-	for (i = from; i < out->len; i++) {
-		c = p[i];
-		is = (unsigned) (c - 'A') < 26u;
-		up |= is;
-		p[i] = (unsigned char) (c | (is << 5));
+	for (; i + 8 <= n; i += 8) {
+		memcpy(&w, p + i, 8);
+		w = text_lower8(w, &up);
+		memcpy(p + i, &w, 8);
+	}
+	for (; i < n; i++) {
+		if (p[i] >= 'A' && p[i] <= 'Z') {
+			p[i] |= 0x20;
+			up = 1;
+		}
 	}
 	if (up)
 		*f |= TEXT_FOLD_CASE;
@@ -295,8 +320,8 @@ text_lower_tail(struct buf *out, size_t from, unsigned *f)
 }
 
 static void
-text_fold_ascii(const char *s, size_t len, size_t cap, struct buf *out,
-    unsigned *f)
+text_fold_ascii(
+    const char *s, size_t len, size_t cap, struct buf *out, unsigned *f)
 {
 	size_t from = out->len;
 
@@ -309,105 +334,115 @@ text_fold_ascii(const char *s, size_t len, size_t cap, struct buf *out,
 	text_lower_tail(out, from, f);
 }
 
-/* text_confusable: the ASCII replacement of a non-ASCII cp, or NULL. */
-static const char *
-text_confusable(uint32_t cp)
-{
-	size_t lo = 0, hi = TEXT_CONFUSABLES_COUNT, mid;
-
-	if (cp < text_confusables[0].cp ||
-	    cp > text_confusables[TEXT_CONFUSABLES_COUNT - 1].cp)
-		return NULL;
-	while (lo < hi) {
-		mid = lo + (hi - lo) / 2;
-		if (text_confusables[mid].cp == cp)
-			return text_confusables[mid].latin;
-		if (text_confusables[mid].cp < cp)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NULL;
-}
-
 enum text_ign { TEXT_KEEP, TEXT_DROP, TEXT_DROP_FLAG };
 
 /* Default_Ignorable_Code_Point ranges (Unicode 15), sorted. */
 static const struct {
 	uint32_t lo, hi;
-	bool	 flag; /* counts as an invisible control */
+	bool     flag; /* counts as an invisible control */
 } text_ignorables[] = {
-	{ 0x00AD, 0x00AD, true },     /* soft hyphen */
-	{ 0x034F, 0x034F, true },     /* combining grapheme joiner */
-	{ 0x061C, 0x061C, true },     /* Arabic letter mark */
-	{ 0x115F, 0x1160, true },     /* Hangul fillers */
-	{ 0x17B4, 0x17B5, true },     /* Khmer inherent vowels */
-	{ 0x180B, 0x180D, false },    /* Mongolian variation selectors */
-	{ 0x180E, 0x180E, true },     /* Mongolian vowel separator */
-	{ 0x180F, 0x180F, false },    /* Mongolian variation selector 4 */
-	{ 0x200B, 0x200F, true },     /* ZWSP ZWNJ ZWJ LRM RLM */
-	{ 0x202A, 0x202E, true },     /* bidi embeddings, overrides */
-	{ 0x2060, 0x206F, true },     /* word joiner, invisibles, isolates */
-	{ 0x3164, 0x3164, true },     /* Hangul filler */
-	{ 0xFE00, 0xFE0F, false },    /* variation selectors */
-	{ 0xFEFF, 0xFEFF, true },     /* zero-width no-break space */
-	{ 0xFFA0, 0xFFA0, true },     /* halfwidth Hangul filler */
-	{ 0xFFF0, 0xFFF8, true },     /* unassigned specials */
-	{ 0x1BCA0, 0x1BCA3, true },   /* shorthand format controls */
-	{ 0x1D173, 0x1D17A, true },   /* musical format controls */
-	{ 0xE0000, 0xE00FF, false },  /* tags (emoji flags) */
-	{ 0xE0100, 0xE0FFF, false },  /* variation selectors supplement */
+	{ 0x00AD, 0x00AD, true }, /* soft hyphen */
+	{ 0x034F, 0x034F, true }, /* combining grapheme joiner */
+	{ 0x061C, 0x061C, true }, /* Arabic letter mark */
+	{ 0x115F, 0x1160, true }, /* Hangul fillers */
+	{ 0x17B4, 0x17B5, true }, /* Khmer inherent vowels */
+	{ 0x180B, 0x180D, false }, /* Mongolian variation selectors */
+	{ 0x180E, 0x180E, true }, /* Mongolian vowel separator */
+	{ 0x180F, 0x180F, false }, /* Mongolian variation selector 4 */
+	{ 0x200B, 0x200F, true }, /* ZWSP ZWNJ ZWJ LRM RLM */
+	{ 0x202A, 0x202E, true }, /* bidi embeddings, overrides */
+	{ 0x2060, 0x206F, true }, /* word joiner, invisibles, isolates */
+	{ 0x3164, 0x3164, true }, /* Hangul filler */
+	{ 0xFE00, 0xFE0F, false }, /* variation selectors */
+	{ 0xFEFF, 0xFEFF, true }, /* zero-width no-break space */
+	{ 0xFFA0, 0xFFA0, true }, /* halfwidth Hangul filler */
+	{ 0xFFF0, 0xFFF8, true }, /* unassigned specials */
+	{ 0x1BCA0, 0x1BCA3, true }, /* shorthand format controls */
+	{ 0x1D173, 0x1D17A, true }, /* musical format controls */
+	{ 0xE0000, 0xE00FF, false }, /* tags (emoji flags) */
+	{ 0xE0100, 0xE0FFF, false }, /* variation selectors supplement */
 };
 
 #define TEXT_ZWJ 0x200D
-/* Below this the special bitmap answers; above, only tags are special. */
-#define TEXT_SPECIAL_LIMIT 0x20000
+/* Below this the class index answers; above, only tags are special. */
+#define TEXT_CLASS_LIMIT 0x20000
 #define TEXT_TAGS_FIRST 0xE0000
+#define TEXT_BLOCK_SHIFT TEXT_CONFUSABLES_BLOCK_SHIFT
+#define TEXT_BLOCK_CPS (1u << TEXT_BLOCK_SHIFT)
+/* Every ignorable range above spans at most two blocks. */
+#define TEXT_MAX_BLOCKS (TEXT_CONFUSABLES_BLOCKS + 2 * nitems(text_ignorables))
+/* Class of a code point: 0 plain, 1..COUNT lookalike index + 1, or: */
+#define TEXT_CLASS_IGNORABLE 0xFFFF
 
-static pthread_once_t	   text_once = PTHREAD_ONCE_INIT;
-static const UNormalizer2 *text_nfkccf; /* set once, read-only after */
-/* One bit per code point in the lookalike table or Default_Ignorable. */
-static uint8_t text_special[TEXT_SPECIAL_LIMIT / 8]; /* set once */
+_Static_assert(TEXT_MAX_BLOCKS < 255, "block ids are bytes");
+_Static_assert(TEXT_CONFUSABLES_COUNT < TEXT_CLASS_IGNORABLE, "classes");
+
+/*
+ * Set once by text_init_once(), read-only afterwards: a two-level index
+ * from code point to class, 64 code points per block, block 0 all plain.
+ */
+static pthread_once_t      text_once = PTHREAD_ONCE_INIT;
+static const UNormalizer2 *text_nfkccf;
+static uint8_t             text_block_of[TEXT_CLASS_LIMIT >> TEXT_BLOCK_SHIFT];
+static uint16_t            text_blocks[TEXT_MAX_BLOCKS + 1][TEXT_BLOCK_CPS];
+static unsigned            text_nblocks = 1;
 
 static void
-text_special_set(uint32_t lo, uint32_t hi)
+text_class_set(uint32_t cp, uint16_t cls)
 {
-	for (; lo <= hi && lo < TEXT_SPECIAL_LIMIT; lo++)
-		text_special[lo >> 3] |= (uint8_t) (1u << (lo & 7));
+	uint32_t b = cp >> TEXT_BLOCK_SHIFT;
+
+	if (cp >= TEXT_CLASS_LIMIT)
+		return;
+	if (text_block_of[b] == 0)
+		text_block_of[b] = (uint8_t) text_nblocks++;
+	text_blocks[text_block_of[b]][cp & (TEXT_BLOCK_CPS - 1)] = cls;
 }
 
 static void
 text_init_once(void)
 {
 	UErrorCode st = U_ZERO_ERROR;
-	size_t	   i;
+	uint32_t   cp;
+	size_t     i;
 
 	for (i = 0; i < TEXT_CONFUSABLES_COUNT; i++)
-		text_special_set(text_confusables[i].cp,
-		    text_confusables[i].cp);
+		text_class_set(text_confusables[i].cp, (uint16_t) (i + 1));
 	for (i = 0; i < nitems(text_ignorables); i++)
-		text_special_set(text_ignorables[i].lo, text_ignorables[i].hi);
+		for (cp = text_ignorables[i].lo; cp <= text_ignorables[i].hi;
+		     cp++)
+			text_class_set(cp, TEXT_CLASS_IGNORABLE);
 	text_nfkccf = unorm2_getNFKCCasefoldInstance(&st);
 	if (U_FAILURE(st))
 		text_nfkccf = NULL;
 }
 
-/* text_is_special: cp may need dropping or folding (cheap pre-check). */
-static bool
-text_is_special(uint32_t cp)
+/* text_class: see TEXT_CLASS_*; cp is not ASCII. */
+static uint16_t
+text_class(uint32_t cp)
 {
-	if (cp >= TEXT_SPECIAL_LIMIT)
-		return cp >= TEXT_TAGS_FIRST;
-	return (text_special[cp >> 3] >> (cp & 7)) & 1;
+	if (cp >= TEXT_CLASS_LIMIT)
+		return cp >= TEXT_TAGS_FIRST ? TEXT_CLASS_IGNORABLE : 0;
+	return text_blocks[text_block_of[cp >> TEXT_BLOCK_SHIFT]]
+	                  [cp & (TEXT_BLOCK_CPS - 1)];
+}
+
+/* text_confusable: the ASCII replacement of a class, or NULL. */
+static const char *
+text_confusable(uint16_t cls)
+{
+	if (cls == 0 || cls == TEXT_CLASS_IGNORABLE)
+		return NULL;
+	return text_confusables[cls - 1].latin;
 }
 
 /* text_emoji: cp can be followed by a ZWJ in an emoji sequence. */
 static bool
 text_emoji(int32_t cp)
 {
-	return cp >= 0x80 &&
-	    (u_hasBinaryProperty(cp, UCHAR_EXTENDED_PICTOGRAPHIC) ||
-		u_hasBinaryProperty(cp, UCHAR_EMOJI_MODIFIER));
+	return cp >= 0x80
+	    && (u_hasBinaryProperty(cp, UCHAR_EXTENDED_PICTOGRAPHIC)
+	        || u_hasBinaryProperty(cp, UCHAR_EMOJI_MODIFIER));
 }
 
 /* text_ignorable: whether to drop cp; prev is the last code point kept. */
@@ -424,20 +459,19 @@ text_ignorable(uint32_t cp, int32_t prev)
 		if (!text_ignorables[i].flag)
 			return TEXT_DROP;
 		return cp == TEXT_ZWJ && text_emoji(prev) ? TEXT_DROP
-							  : TEXT_DROP_FLAG;
+		                                          : TEXT_DROP_FLAG;
 	}
 	return TEXT_KEEP;
 }
 
 static void
-text_u16_init(struct text_u16 *u, UChar *stack, int32_t stackcap,
-    int32_t need)
+text_u16_init(struct text_u16 *u, UChar *stack, int32_t stackcap, int32_t need)
 {
 	u->len = 0;
 	u->heap = need > stackcap;
 	u->cap = u->heap ? need : stackcap;
 	u->p = u->heap ? xreallocarray(NULL, (size_t) need, sizeof(UChar))
-		       : stack;
+	               : stack;
 }
 
 static void
@@ -465,14 +499,11 @@ static void
 text_pre_one(struct text_u16 *a, int32_t cp, int32_t *prev, unsigned *f)
 {
 	const char *lat;
-	UChar	   *p = a->p;
-	int32_t	    n = a->len;
+	UChar      *p = a->p;
+	int32_t     n = a->len;
+	uint16_t    cls = text_class((uint32_t) cp);
 
-	if (cp < 0x80) {
-		p[n++] = (UChar) cp;
-	} else if (!text_is_special((uint32_t) cp)) {
-		U16_APPEND_UNSAFE(p, n, cp);
-	} else {
+	if (cls == TEXT_CLASS_IGNORABLE) {
 		switch (text_ignorable((uint32_t) cp, *prev)) {
 		case TEXT_DROP_FLAG:
 			*f |= TEXT_FOLD_INVISIBLE;
@@ -482,15 +513,44 @@ text_pre_one(struct text_u16 *a, int32_t cp, int32_t *prev, unsigned *f)
 		case TEXT_KEEP:
 			break;
 		}
-		if ((lat = text_confusable((uint32_t) cp)) != NULL) {
-			*f |= TEXT_FOLD_CONFUSABLE;
-			while (*lat)
-				p[n++] = (UChar) *lat++;
-		} else
-			U16_APPEND_UNSAFE(p, n, cp);
 	}
+	if ((lat = text_confusable(cls)) != NULL) {
+		*f |= TEXT_FOLD_CONFUSABLE;
+		while (*lat)
+			p[n++] = (UChar) *lat++;
+	} else
+		U16_APPEND_UNSAFE(p, n, cp);
 	a->len = n;
 	*prev = cp;
+}
+
+/* text_ascii_run: length of the prefix of s[0..len) in 0x01..0x7F. */
+static size_t
+text_ascii_run(const unsigned char *s, size_t len)
+{
+	const uint64_t hi = UINT64_C(0x8080808080808080);
+	const uint64_t ones = UINT64_C(0x0101010101010101);
+	uint64_t       w;
+	size_t         i = 0;
+
+	for (; i + 8 <= len; i += 8) {
+		memcpy(&w, s + i, 8);
+		if (((w - ones) | w) & hi) /* a NUL or a byte >= 0x80 */
+			break;
+	}
+	while (i < len && s[i] >= 0x01 && s[i] < 0x80)
+		i++;
+	return i;
+}
+
+/* text_widen: ASCII bytes to UTF-16 units (a plain loop: vectorised). */
+static void
+text_widen(UChar *restrict d, const unsigned char *restrict s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		d[i] = s[i];
 }
 
 /*
@@ -501,14 +561,15 @@ static void
 text_pre(const char *s, size_t len, struct text_u16 *a, unsigned *f)
 {
 	const unsigned char *u = (const unsigned char *) s;
-	size_t		     i = 0;
-	int32_t		     cp, prev = 0;
+	size_t               i = 0, run;
+	int32_t              cp, prev = 0;
 
 	while (i < len) {
-		if (u[i] >= 0x01 && u[i] < 0x80) {
-			a->p[a->len++] = u[i++];
-			continue;
-		}
+		run = text_ascii_run(u + i, len - i);
+		text_widen(a->p + a->len, u + i, run);
+		a->len += (int32_t) run;
+		if ((i += run) >= len)
+			break;
 		i += text_u8_next(u + i, len - i, &cp);
 		if (cp == 0) {
 			*f |= TEXT_FOLD_INVALID;
@@ -528,7 +589,7 @@ text_nfkc(const UNormalizer2 *n2, struct text_u16 *a, struct text_u16 *b,
     unsigned *f)
 {
 	UErrorCode st;
-	int32_t	   need;
+	int32_t    need;
 
 	for (;;) {
 		st = U_ZERO_ERROR;
@@ -555,13 +616,13 @@ static size_t
 text_post_one(uint32_t cp, char *o, unsigned *f)
 {
 	const char *lat;
-	size_t	    n = 0;
+	size_t      n = 0;
 
-	if (text_is_special(cp) && (lat = text_confusable(cp)) != NULL) {
+	if ((lat = text_confusable(text_class(cp))) != NULL) {
 		*f |= TEXT_FOLD_CONFUSABLE;
 		for (; lat[n]; n++)
 			o[n] = lat[n] >= 'A' && lat[n] <= 'Z' ? lat[n] | 0x20
-							      : lat[n];
+			                                      : lat[n];
 		return n;
 	}
 	if (U_IS_SURROGATE(cp))
@@ -569,14 +630,40 @@ text_post_one(uint32_t cp, char *o, unsigned *f)
 	return text_u8_put(cp, o);
 }
 
+static size_t
+text_min(size_t a, size_t b)
+{
+	return a < b ? a : b;
+}
+
+/* text_post_ascii: copy the leading ASCII units of p (at most max). */
+static size_t
+text_post_ascii(
+    const UChar *restrict p, size_t len, size_t max, char *restrict o)
+{
+	const uint64_t nonascii = UINT64_C(0xFF80FF80FF80FF80);
+	size_t         i = 0, n = text_min(len, max), run;
+	uint64_t       w;
+
+	for (; i + 4 <= n; i += 4) {
+		memcpy(&w, p + i, 8);
+		if (w & nonascii)
+			break;
+	}
+	while (i < n && p[i] < 0x80)
+		i++;
+	for (run = i, i = 0; i < run; i++)
+		o[i] = (char) p[i];
+	return run;
+}
+
 /* text_post: step 5, b to UTF-8 appended to out, at most cap bytes. */
 static void
-text_post(const struct text_u16 *b, size_t cap, struct buf *out,
-    unsigned *f)
+text_post(const struct text_u16 *b, size_t cap, struct buf *out, unsigned *f)
 {
-	char	 chunk[TEXT_CHUNK_BYTES];
-	size_t	 k = 0, total = 0, n;
-	int32_t	 i = 0;
+	char     chunk[TEXT_CHUNK_BYTES];
+	size_t   k = 0, total = 0, n;
+	int32_t  i = 0;
 	uint32_t cp;
 
 	while (i < b->len) {
@@ -584,6 +671,14 @@ text_post(const struct text_u16 *b, size_t cap, struct buf *out,
 			if (buf_append(out, chunk, k) != 0)
 				return;
 			k = 0;
+		}
+		n = text_post_ascii(b->p + i, (size_t) (b->len - i),
+		    text_min(sizeof(chunk) - k, cap - total), chunk + k);
+		if (n > 0) {
+			i += (int32_t) n;
+			k += n;
+			total += n;
+			continue;
 		}
 		U16_NEXT(b->p, i, b->len, cp);
 		if (cp < 0x80) {
@@ -606,17 +701,17 @@ text_post(const struct text_u16 *b, size_t cap, struct buf *out,
 static bool
 text_same(const struct text_u16 *a, const struct text_u16 *b)
 {
-	return a->len == b->len &&
-	    memcmp(a->p, b->p, (size_t) a->len * sizeof(UChar)) == 0;
+	return a->len == b->len
+	    && memcmp(a->p, b->p, (size_t) a->len * sizeof(UChar)) == 0;
 }
 
 static int
-text_fold_unicode(const char *s, size_t len, size_t cap, struct buf *out,
-    unsigned *f)
+text_fold_unicode(
+    const char *s, size_t len, size_t cap, struct buf *out, unsigned *f)
 {
-	UChar		astack[TEXT_STACK_UNITS], bstack[TEXT_STACK_UNITS];
+	UChar           astack[TEXT_STACK_UNITS], bstack[TEXT_STACK_UNITS];
 	struct text_u16 a, b;
-	int		rv;
+	int             rv;
 
 	pthread_once(&text_once, text_init_once);
 	if (text_nfkccf == NULL)
@@ -637,8 +732,8 @@ text_fold_unicode(const char *s, size_t len, size_t cap, struct buf *out,
 
 /* text_fold_fallback: the sanitised input, lowercased, when ICU fails. */
 static void
-text_fold_fallback(const char *s, size_t len, size_t cap, struct buf *out,
-    unsigned *f)
+text_fold_fallback(
+    const char *s, size_t len, size_t cap, struct buf *out, unsigned *f)
 {
 	size_t from = out->len;
 	bool   changed = false;
@@ -653,8 +748,8 @@ int
 text_fold(const char *s, size_t len, struct buf *out, unsigned *flags)
 {
 	unsigned f = 0;
-	size_t	 cap = text_room(out, MOD_MAX_TEXT_BYTES);
-	int	 rv = 0;
+	size_t   cap = text_room(out, MOD_MAX_TEXT_BYTES);
+	int      rv = 0;
 
 	if (len > MOD_MAX_FOLD_INPUT_BYTES) {
 		len = text_utf8_trim(s, len, MOD_MAX_FOLD_INPUT_BYTES);

@@ -39,7 +39,8 @@
 #include "rule_impl.h"
 #include "util.h"
 
-#define RULE_HS_CACHE_MAGIC "MODHS001"
+#define RULE_HS_CACHE_MAGIC                                                   \
+	"MODHS003" /* bump on any format or meaning change */
 #define RULE_HS_CACHE_MAX_BYTES (512 * 1024 * 1024)
 
 struct rule_hsdb {
@@ -67,17 +68,115 @@ rule_hs_flags(const struct rule_pattern *p, enum rule_pat_mode mode)
 	return f;
 }
 
-/* The expression handed to Hyperscan: (?x) stands in for the x flag. */
-static char *
-rule_hs_expr(const struct rule_pattern *p)
+/* Length of a counted quantifier "{m}", "{m,}" or "{m,n}" at s, else 0;
+ * *min gets m. */
+static size_t
+rule_hs_quant(const char *s, unsigned long *min)
 {
-	char *e = xmalloc(p->len + 5);
+	const char *p = s + 1;
+	bool        digits = false;
+
+	*min = 0;
+	for (; *p >= '0' && *p <= '9'; p++, digits = true)
+		*min = *min * 10 + (unsigned long) (*p - '0');
+	if (!digits)
+		return 0;
+	if (*p == ',')
+		for (p++; *p >= '0' && *p <= '9'; p++)
+			;
+	return *p == '}' ? (size_t) (p - s + 1) : 0;
+}
+
+/* Length of the escape at s (s[0] == '\\'), including \x{…}-style
+ * braces and a whole \Q…\E run. */
+static size_t
+rule_hs_escape_len(const char *s)
+{
+	const char *e;
+
+	if (s[1] == '\0')
+		return 1;
+	if (s[1] == 'Q')
+		return (e = strstr(s + 2, "\\E")) ? (size_t) (e - s + 2)
+		                                  : strlen(s);
+	if (strchr("xopPNgk", s[1]) && s[2] == '{'
+	    && (e = strchr(s + 3, '}')) != NULL)
+		return (size_t) (e - s + 1);
+	return 2;
+}
+
+/* Length of the character class at s (s[0] == '['). */
+static size_t
+rule_hs_class_len(const char *s)
+{
+	size_t i = 1;
+
+	if (s[i] == '^')
+		i++;
+	if (s[i] == ']')
+		i++; /* a leading ] is a literal */
+	while (s[i] && s[i] != ']') {
+		if (s[i] == '\\')
+			i += rule_hs_escape_len(s + i);
+		else if (s[i] == '[' && s[i + 1] == ':'
+		    && strstr(s + i + 2, ":]") != NULL)
+			i = (size_t) (strstr(s + i + 2, ":]") - s) + 2;
+		else
+			i++;
+	}
+	return s[i] ? i + 1 : i;
+}
+
+/*
+ * A superset of src for Hyperscan's prefilter mode: every counted
+ * quantifier is widened ({0,n} and {0} to *, {m,n} and {m,} to +).  A
+ * larger language can only add candidates, never lose a match, and
+ * Hyperscan compiles unbounded repeats far faster than wide bounded ones
+ * over UTF-8 (measured: 22 s to 4 s for 415 realistic text patterns).
+ */
+static void
+rule_hs_widen(const char *src, char *out)
+{
+	unsigned long min;
+	size_t        n;
+
+	while (*src) {
+		if (*src == '\\')
+			n = rule_hs_escape_len(src);
+		else if (*src == '[')
+			n = rule_hs_class_len(src);
+		else if (*src == '(' && src[1] == '?' && src[2] == '#')
+			n = strchr(src, ')')
+			    ? (size_t) (strchr(src, ')') - src) + 1
+			    : strlen(src);
+		else if (*src == '{' && (n = rule_hs_quant(src, &min)) > 0) {
+			*out++ = min == 0 ? '*' : '+';
+			src += n;
+			continue;
+		} else
+			n = 1;
+		memcpy(out, src, n);
+		out += n;
+		src += n;
+	}
+	*out = '\0';
+}
+
+/* The expression handed to Hyperscan: (?x) stands in for the x flag;
+ * prefilter-mode expressions are widened. */
+static char *
+rule_hs_expr(const struct rule_pattern *p, enum rule_pat_mode mode)
+{
+	char *e = xmalloc(p->len + 5), *q = e;
 
 	if (strchr(p->flags, 'x')) {
 		memcpy(e, "(?x)", 4);
-		memcpy(e + 4, p->src, p->len + 1);
-	} else
-		memcpy(e, p->src, p->len + 1);
+		q += 4;
+	}
+	if (mode == RULE_PAT_PREFILTER)
+		rule_hs_widen(p->src, q);
+	else
+		memcpy(q, p->src, p->len + 1);
 	return e;
 }
 
@@ -87,7 +186,7 @@ rule_hs_accepts(const struct rule_pattern *p, enum rule_pat_mode mode)
 {
 	hs_expr_info_t     *info = NULL;
 	hs_compile_error_t *cerr = NULL;
-	char               *e = rule_hs_expr(p);
+	char               *e = rule_hs_expr(p, mode);
 	bool                ok;
 
 	ok = hs_expression_info(e, rule_hs_flags(p, mode), &info, &cerr)
@@ -108,6 +207,8 @@ rule_hs_classify(struct ruleset *rs)
 	for (i = 0; i < rs->npats; i++) {
 		struct rule_pattern *p = &rs->pats[i];
 
+		if (p->canon != i)
+			continue;
 		if (rule_hs_accepts(p, RULE_PAT_EXACT))
 			p->mode = RULE_PAT_EXACT;
 		else if (rule_hs_accepts(p, RULE_PAT_PREFILTER))
@@ -141,10 +242,10 @@ rule_hs_compile_slot(struct ruleset *rs, int slot, hs_database_t **dbp)
 			struct rule_pattern *p = &rs->pats[i];
 
 			if (RULE_SLOT(p->target, p->raw) != slot
-			    || p->mode == RULE_PAT_PCRE_ONLY)
+			    || p->mode == RULE_PAT_PCRE_ONLY || p->canon != i)
 				continue;
 			free(owned[n]);
-			exprs[n] = owned[n] = rule_hs_expr(p);
+			exprs[n] = owned[n] = rule_hs_expr(p, p->mode);
 			flags[n] = rule_hs_flags(p, p->mode);
 			ids[n++] = (unsigned) i;
 		}
@@ -347,6 +448,16 @@ rule_hs_disable(struct ruleset *rs)
 	rs->hs = NULL;
 }
 
+/* Duplicates share their canonical pattern's mode. */
+static void
+rule_hs_copy_modes(struct ruleset *rs)
+{
+	size_t i;
+
+	for (i = 0; i < rs->npats; i++)
+		rs->pats[i].mode = rs->pats[rs->pats[i].canon].mode;
+}
+
 int
 rule_hs_build(struct ruleset *rs, const char *cache_dir)
 {
@@ -363,6 +474,7 @@ rule_hs_build(struct ruleset *rs, const char *cache_dir)
 			rule_hs_disable(rs);
 			return 0;
 		}
+	rule_hs_copy_modes(rs);
 	if (cache_dir && *cache_dir)
 		rule_hs_cache_save(rs, cache_dir);
 	return 0;

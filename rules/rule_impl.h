@@ -76,6 +76,8 @@ struct rule {
 	struct rule_expect *expects;
 	size_t              nexpects;
 	bool                needs_always; /* no positive Hyperscan pattern */
+	int first_regex; /* index in tests of the first regex test as
+	                  * written (-1 if none): where evidence is cut */
 };
 
 struct rule_pattern {
@@ -87,6 +89,8 @@ struct rule_pattern {
 	uint32_t           rule; /* owning rule index */
 	enum rule_pat_mode mode;
 	void              *code; /* pcre2_code * (rule_regex.c) */
+	uint32_t           canon; /* first identical pattern: evaluated once */
+	uint32_t next_dup; /* circular list of patterns with this canon */
 };
 
 struct rule_hsdb; /* rule_hs.c */
@@ -165,5 +169,11 @@ int rule_matcher_eval_one(struct rule_matcher *m, const struct rule_fields *f,
 
 /* ruleset.c */
 void ruleset_free_contents(struct ruleset *rs);
+
+/*
+ * rule_dedup: link identical patterns (target, view, flags, source) so
+ * each is compiled into Hyperscan and evaluated by PCRE2 once per event.
+ */
+void rule_dedup(struct ruleset *rs);
 
 #endif /* MODERD_RULE_IMPL_H */

@@ -117,6 +117,9 @@ rule_match_pcre(struct rule_matcher *m, uint32_t pid)
 	int                        rc, res = 0;
 
 	for (i = 0; i < fl->n; i++) {
+		/* An empty value is an absent value: it never matches. */
+		if (fl->v[i].len == 0)
+			continue;
 		rc = rule_regex_exec(m->re, p, fl->v[i].s, fl->v[i].len, &off,
 		    &len, &m->pat_reason[pid]);
 		if (rc == 1) {
@@ -127,6 +130,16 @@ rule_match_pcre(struct rule_matcher *m, uint32_t pid)
 			res = -1;
 	}
 	return res;
+}
+
+/*
+ * The pattern whose memoised result stands for pid: its canonical twin,
+ * except in the naive method, which shares nothing between rules.
+ */
+static uint32_t
+rule_match_pid(const struct rule_matcher *m, uint32_t pid)
+{
+	return m->naive ? pid : m->rs->pats[pid].canon;
 }
 
 static bool
@@ -141,8 +154,11 @@ rule_match_prefiltered(
 static int
 rule_match_pattern(struct rule_matcher *m, uint32_t pid)
 {
-	const struct rule_pattern *p = &m->rs->pats[pid];
+	const struct rule_pattern *p;
 	int                        res;
+
+	pid = rule_match_pid(m, pid);
+	p = &m->rs->pats[pid];
 
 	if (m->pat_done[pid] == m->gen)
 		return m->pat_res[pid];
@@ -201,57 +217,67 @@ rule_match_cond(const struct rule_fields *f, const struct rule_test *t)
 	return false;
 }
 
-/* 1 true, 0 false, -1 limit (m->uneval_test set). */
+/* 1 true, 0 false, -1 limit. */
 static int
 rule_match_test(struct rule_matcher *m, const struct rule_test *t)
 {
-	int res;
-
 	if (t->type != RULE_TEST_REGEX)
 		return rule_match_cond(m->f, t);
-	if ((res = rule_match_pattern(m, t->pat)) < 0)
-		m->uneval_test = t;
-	return res;
+	return rule_match_pattern(m, t->pat);
 }
 
-/* Evaluate a list: *any_true, *any_false, *any_limit summarise it. */
+/* What a list of tests came to; lim is the first test that hit a limit. */
+struct rule_sum {
+	bool                    t, f;
+	const struct rule_test *lim;
+};
+
+/*
+ * Evaluate a list of tests, stopping at the first value that decides it
+ * (stop_at: 0 for match/when, 1 for unless, -1 never: the naive method
+ * evaluates everything).
+ */
 static void
 rule_match_list(struct rule_matcher *m, const struct rule_test *tests,
-    size_t n, bool stop_on_false, bool *any_true, bool *any_false,
-    bool *any_limit)
+    size_t n, int stop_at, struct rule_sum *sum)
 {
 	size_t i;
 	int    res;
 
-	*any_true = *any_false = *any_limit = false;
+	memset(sum, 0, sizeof(*sum));
 	for (i = 0; i < n; i++) {
 		res = rule_match_test(m, &tests[i]);
 		if (res > 0)
-			*any_true = true;
+			sum->t = true;
 		else if (res == 0)
-			*any_false = true;
-		else
-			*any_limit = true;
-		if ((res == 0 && stop_on_false) || (res > 0 && !stop_on_false))
+			sum->f = true;
+		else if (sum->lim == NULL)
+			sum->lim = &tests[i];
+		if (res == stop_at)
 			return;
 	}
 }
 
+/* The outcome of one rule; see the essay at the top for the order. */
 static enum rule_outcome
 rule_match_rule(struct rule_matcher *m, const struct rule *r)
 {
-	bool t, f, lim;
+	struct rule_sum pos, veto;
 
 	m->uneval_test = NULL;
-	rule_match_list(m, r->tests, r->ntests, true, &t, &f, &lim);
-	if (f)
+	rule_match_list(m, r->tests, r->ntests, m->naive ? -1 : 0, &pos);
+	if (!pos.f && !pos.lim)
+		rule_match_list(
+		    m, r->vetoes, r->nvetoes, m->naive ? -1 : 1, &veto);
+	else if (m->naive)
+		rule_match_list(m, r->vetoes, r->nvetoes, -1, &veto);
+	if (pos.f)
 		return RULE_MISS;
-	if (lim)
+	if ((m->uneval_test = pos.lim) != NULL)
 		return RULE_UNEVAL;
-	rule_match_list(m, r->vetoes, r->nvetoes, false, &t, &f, &lim);
-	if (t)
+	if (veto.t)
 		return RULE_MISS;
-	return lim ? RULE_UNEVAL : RULE_HIT;
+	return (m->uneval_test = veto.lim) != NULL ? RULE_UNEVAL : RULE_HIT;
 }
 
 /* The location of the first regex test of a rule that fired. */
@@ -259,23 +285,24 @@ static void
 rule_match_locate(
     struct rule_matcher *m, const struct rule *r, struct rule_hit *h)
 {
+	uint32_t                 pid;
 	const struct rule_test  *t = NULL;
 	const struct rule_field *fl;
 	struct rule_loc         *loc;
-	size_t                   i, n;
+	size_t                   n;
 
-	for (i = 0; i < r->ntests && t == NULL; i++)
-		if (r->tests[i].type == RULE_TEST_REGEX)
-			t = &r->tests[i];
+	if (r->first_regex >= 0)
+		t = &r->tests[r->first_regex];
 	h->target = RULE_T_COUNT;
 	if (t == NULL)
 		return;
 	h->target = t->target;
 	h->raw = t->raw;
-	loc = &m->pat_loc[t->pat];
-	if (!loc->known && rule_match_pcre(m, t->pat) != 1)
+	pid = rule_match_pid(m, t->pat);
+	loc = &m->pat_loc[pid];
+	if (!loc->known && rule_match_pcre(m, pid) != 1)
 		return;
-	fl = rule_match_field(m, &m->rs->pats[t->pat]);
+	fl = rule_match_field(m, &m->rs->pats[pid]);
 	h->elem = loc->elem;
 	h->off = loc->off;
 	h->len = loc->len;
@@ -301,8 +328,9 @@ rule_match_record(struct rule_matcher *m, uint32_t ri, enum rule_outcome out)
 		u->rule = r->name;
 		u->target
 		    = m->uneval_test ? m->uneval_test->target : RULE_T_COUNT;
-		u->reason = m->uneval_test ? m->pat_reason[m->uneval_test->pat]
-		                           : "limit";
+		u->reason = m->uneval_test
+		    ? m->pat_reason[rule_match_pid(m, m->uneval_test->pat)]
+		    : "limit";
 	}
 	if (out != RULE_HIT || m->nhits >= MOD_MAX_HITS_COUNT)
 		return;
@@ -315,17 +343,22 @@ rule_match_record(struct rule_matcher *m, uint32_t ri, enum rule_outcome out)
 	rule_match_locate(m, r, h);
 }
 
+/* Hyperscan reported canonical pattern pid: queue every rule using it. */
 static void
 rule_match_on_report(void *arg, uint32_t pid)
 {
 	struct rule_matcher *m = arg;
-	uint32_t             ri = m->rs->pats[pid].rule;
+	uint32_t             q = pid, ri;
 
 	m->pat_seen[pid] = m->gen;
-	if (m->rule_seen[ri] != m->gen) {
-		m->rule_seen[ri] = m->gen;
-		m->queue[m->nqueue++] = ri;
-	}
+	do {
+		ri = m->rs->pats[q].rule;
+		if (m->rule_seen[ri] != m->gen) {
+			m->rule_seen[ri] = m->gen;
+			m->queue[m->nqueue++] = ri;
+		}
+		q = m->rs->pats[q].next_dup;
+	} while (q != pid);
 }
 
 static int
@@ -447,7 +480,8 @@ rule_matcher_eval_one(struct rule_matcher *m, const struct rule_fields *f,
 	m->naive = true;
 	*outcome = rule_match_rule(m, &m->rs->rules[ri]);
 	if (*outcome == RULE_UNEVAL && m->uneval_test)
-		*reason = m->pat_reason[m->uneval_test->pat];
+		*reason
+		    = m->pat_reason[rule_match_pid(m, m->uneval_test->pat)];
 	m->f = NULL;
 	return 0;
 }

@@ -165,6 +165,115 @@ ruleset_check_names(struct ruleset *rs, struct mod_errlist *errs)
 	return rv;
 }
 
+/* Order patterns by (target, view, flags, source), then by index. */
+static int
+ruleset_pat_cmp(const void *a, const void *b)
+{
+	const struct rule_pattern *x = *(const struct rule_pattern *const *) a;
+	const struct rule_pattern *y = *(const struct rule_pattern *const *) b;
+	int                        c;
+
+	if (x->target != y->target)
+		return x->target < y->target ? -1 : 1;
+	if (x->raw != y->raw)
+		return x->raw ? 1 : -1;
+	if ((c = strcmp(x->flags, y->flags)) != 0)
+		return c;
+	if ((c = strcmp(x->src, y->src)) != 0)
+		return c;
+	return x < y ? -1 : x > y;
+}
+
+static bool
+ruleset_pat_same(const struct rule_pattern *x, const struct rule_pattern *y)
+{
+	return x->target == y->target && x->raw == y->raw
+	    && strcmp(x->flags, y->flags) == 0 && strcmp(x->src, y->src) == 0;
+}
+
+void
+rule_dedup(struct ruleset *rs)
+{
+	struct rule_pattern **order;
+	size_t                i;
+
+	for (i = 0; i < rs->npats; i++)
+		rs->pats[i].canon = rs->pats[i].next_dup = (uint32_t) i;
+	if (rs->npats < 2)
+		return;
+	order = xcalloc(rs->npats, sizeof(*order));
+	for (i = 0; i < rs->npats; i++)
+		order[i] = &rs->pats[i];
+	qsort(order, rs->npats, sizeof(*order), ruleset_pat_cmp);
+	/* Equal patterns are adjacent, lowest index first: chain each one
+	 * into its canonical pattern's circular list. */
+	for (i = 1; i < rs->npats; i++)
+		if (ruleset_pat_same(order[i], order[i - 1])) {
+			order[i]->canon = order[i - 1]->canon;
+			order[i]->next_dup = order[i - 1]->next_dup;
+			order[i - 1]->next_dup
+			    = (uint32_t) (order[i] - rs->pats);
+		}
+	free(order);
+}
+
+/* Cheapest first: conditions, then Hyperscan-decided, then PCRE2. */
+static int
+ruleset_test_cost(const struct ruleset *rs, const struct rule_test *t)
+{
+	if (t->type != RULE_TEST_REGEX)
+		return 0;
+	return 1 + (int) rs->pats[t->pat].mode;
+}
+
+/* Stable insertion sort by cost; lists are short (bounded). */
+static void
+ruleset_sort_tests(const struct ruleset *rs, struct rule_test *v, size_t n)
+{
+	struct rule_test t;
+	size_t           i, j;
+
+	for (i = 1; i < n; i++) {
+		t = v[i];
+		for (j = i; j > 0
+		     && ruleset_test_cost(rs, &v[j - 1])
+		         > ruleset_test_cost(rs, &t);
+		     j--)
+			v[j] = v[j - 1];
+		v[j] = t;
+	}
+}
+
+/*
+ * A rule's outcome does not depend on the order its tests are evaluated
+ * in (see rule_match.c), so evaluate the cheap ones first; keep where the
+ * first regex test as written went, since evidence is cut from it.
+ */
+static void
+ruleset_order_tests(struct ruleset *rs)
+{
+	size_t i, k;
+
+	for (i = 0; i < rs->nrules; i++) {
+		struct rule *r = &rs->rules[i];
+		int          line = -1, col = -1;
+
+		for (k = 0; k < r->ntests && line < 0; k++)
+			if (r->tests[k].type == RULE_TEST_REGEX) {
+				line = r->tests[k].line;
+				col = r->tests[k].col;
+			}
+		ruleset_sort_tests(rs, r->tests, r->ntests);
+		ruleset_sort_tests(rs, r->vetoes, r->nvetoes);
+		r->first_regex = -1;
+		for (k = 0; k < r->ntests; k++)
+			if (r->tests[k].type == RULE_TEST_REGEX
+			    && r->tests[k].line == line
+			    && r->tests[k].col == col)
+				r->first_regex = (int) k;
+	}
+}
+
 /* Rules that no Hyperscan report can bring into the queue. */
 static void
 ruleset_find_always(struct ruleset *rs)
@@ -292,8 +401,10 @@ ruleset_finish(struct ruleset *rs, const struct ruleset_opts *o,
 
 	if (ruleset_check_names(rs, errs) != 0)
 		rv = MOD_EINVAL;
+	rule_dedup(rs);
 	if (rv == 0 && (o == NULL || !o->no_prefilter))
 		(void) rule_hs_build(rs, o ? o->cache_dir : NULL);
+	ruleset_order_tests(rs);
 	ruleset_find_always(rs);
 	if (ruleset_run_expects(rs, o, errs) != 0)
 		rv = MOD_EINVAL;
