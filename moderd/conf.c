@@ -200,9 +200,50 @@ static const struct conf_key conf_threshold_keys[] = {
 static const struct conf_table conf_thresholds_table
     = CONF_TABLE(conf_threshold_keys, conf_thresholds_check);
 
+static const char *const conf_intake_types[] = { "pull", "rep", "sub",
+	NULL };
+
+static const struct conf_key conf_intake_keys[] = {
+	CONF_KEY(struct conf_intake, "contexts", UINT, contexts, "16", 1, 1024,
+	    0),
+	CONF_KEY_ENUM(struct conf_intake, "type", type, "pull", conf_intake_types),
+	CONF_KEY(struct conf_intake, "url", STR, url, NULL, 0, 0,
+	    CONF_F_REQUIRED),
+};
+static const struct conf_table conf_intake_table
+    = CONF_BLOCK_TABLE(conf_intake_keys, struct conf_intake, NULL);
+
+static const struct conf_key conf_stream_keys[] = {
+	CONF_KEY(struct conf_stream, "reconnect_max_ms", MS, reconnect_max_ms,
+	    "60s", 100, 3600000, 0),
+	CONF_KEY(struct conf_stream, "reconnect_min_ms", MS, reconnect_min_ms,
+	    "1s", 10, 3600000, 0),
+	CONF_KEY(struct conf_stream, "token", STR, token, "", 0, 0,
+	    CONF_F_EMPTY),
+	CONF_KEY(struct conf_stream, "url", STR, url, NULL, 0, 0,
+	    CONF_F_REQUIRED),
+};
+static const struct conf_table conf_stream_table
+    = CONF_BLOCK_TABLE(conf_stream_keys, struct conf_stream, NULL);
+
 static const struct conf_key conf_keys[] = {
+	K("db_batch_count", UINT, db_batch_count, "256", 1, 10000),
+	K("db_batch_ms", MS, db_batch_ms, "5ms", 0, 1000),
+	KF("db_dsn", STR, db_dsn, "", 0, 0, CONF_F_EMPTY),
+	K("db_stmt_timeout_ms", MS, db_stmt_timeout_ms, "5s", 100, 600000),
+	KF("http_listen", STR, http_listen, "http://127.0.0.1:8470", 0, 0,
+	    CONF_F_EMPTY),
+	K("http_max_body_bytes", SIZE, http_max_body_bytes, "1m", 1024,
+	    MOD_MAX_EVENT_BYTES),
+	CONF_KEY_BLOCKS(struct conf, "intake", intake, struct conf_intake,
+	    nintake, &conf_intake_table),
 	CONF_KEY_ENUM(
 	    struct conf, "log_level", log_level, "info", conf_log_levels),
+	K("pg_bin_dir", PATH, pg_bin_dir, "/usr/lib/postgresql/15/bin", 0, 0),
+	K("pg_user", STR, pg_user, "postgres", 0, 0),
+	K("pipeline_queue_count", UINT, pipeline_queue_count, "4096", 16,
+	    1000000),
+	K("pipeline_workers", UINT, pipeline_workers, "2", 1, 64),
 	K("re_depth_limit", UINT, re_depth_limit,
 	    CONF_XSTR(MOD_DEFAULT_RE_DEPTH_LIMIT), 100, 1000000),
 	K("re_heap_limit_kib", UINT, re_heap_limit_kib,
@@ -212,8 +253,11 @@ static const struct conf_key conf_keys[] = {
 	KF("rules_cache_dir", PATH, rules_cache_dir, "", 0, 0, CONF_F_EMPTY),
 	K("rules_dir", PATH, rules_dir, "/etc/moderd/rules", 0, 0),
 	K("state_dir", PATH, state_dir, "/var/lib/moderd", 0, 0),
+	CONF_KEY_BLOCKS(struct conf, "stream", stream, struct conf_stream,
+	    nstream, &conf_stream_table),
 	CONF_KEY_SECTION(struct conf, "thresholds", thresholds,
 	    struct rule_thresholds, &conf_thresholds_table),
+	KF("webhook_secret", STR, webhook_secret, "", 0, 0, CONF_F_EMPTY),
 };
 static const struct conf_table conf_top = CONF_TABLE(conf_keys, NULL);
 

@@ -22,6 +22,7 @@ trap 'rm -rf "$tmp"' EXIT
 trap 'exit 1' INT TERM
 # Keep Hyperscan database caches out of the user's home.
 XDG_CACHE_HOME=$tmp/cache
+mkdir "$XDG_CACHE_HOME"
 export XDG_CACHE_HOME
 
 ok() {
@@ -55,6 +56,8 @@ check "rules check prints a one-line summary" \
 check "rules check prints exactly one line" \
 	test "$(wc -l <"$tmp/check.out")" -eq 1
 check "rules check prints nothing on stderr" test ! -s "$tmp/check.err"
+check "rules check cached the compiled prefilter" \
+	test -n "$(find "$XDG_CACHE_HOME" -name 'hs-*.db' 2>/dev/null)"
 # Second load: the Hyperscan databases now come from the cache.
 "$ctl" rules check "$rules" >"$tmp/check2.out" 2>"$tmp/check2.err"
 check "rules check with a warm cache gives the same summary" \

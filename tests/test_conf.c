@@ -1173,8 +1173,9 @@ static const struct {
 	{ "intake a { url x type push }",
 	    "t.conf:1:23: intake.a.type: invalid value \"push\" (expected "
 	    "pull, sub or rep)\n" },
-	{ "intake a { url x }\nintake a { url y }",
-	    "t.conf:2:8: intake: duplicate name \"a\"\n" },
+	{ "intake a { url x }\nintake a { url y weight 0 }",
+	    "t.conf:2:8: intake: duplicate name \"a\"\n"
+	    "t.conf:2:25: intake.a.weight: value 0 out of range 1..10\n" },
 	{ "intake \"a b\" { url x weight 11 }",
 	    "t.conf:1:8: intake: invalid name \"a b\" (letters, digits, '_' "
 	    "and '-', at most 63 bytes)\n"

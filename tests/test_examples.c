@@ -7,7 +7,7 @@
  * An event NAME.json is checked when NAME.expect sits beside it, in
  * examples/events/ (where every event must have one) and in
  * tests/corpus/events/ (where parser fixtures without one are skipped).
- * The .expect format is moderd.rules(5)'s: one assertion per line,
+ * The .expect format (moderd.rules(5), "Expected verdicts"): one line each,
  * `hit RULE`, `miss RULE`, `uneval RULE`, `action ACTION`, `score N`, and
  * `#` comments.  A rule name that the example rule set does not define is
  * itself a failure, so a typo cannot turn a `miss` into a silent pass.
@@ -17,7 +17,10 @@
  * same score, action, hits (rule, target, view, element, offset, length)
  * and unevaluated rules.  Assertions are checked against the prefiltered
  * verdict.  Failures are printed one per line (FILE: what) and counted,
- * so one run shows all of them; each test fails if any was found.
+ * so one run shows all of them; each test fails if any was found.  Two
+ * more checks keep the examples honest: every example rule must be shown
+ * hitting by at least one event, and the .expect checker must catch
+ * deliberately wrong assertions.
  *
  * Not done here: the moderctl command line (tests/run_examples.sh) and
  * the parser's error messages (tests/rules/ golden files).  Paths are
@@ -59,6 +62,7 @@ struct ex_state {
 	struct rule_matcher   *naive; /* RULE_MATCH_NAIVE */
 	struct rule_thresholds thr;
 	struct ex_names        names;
+	bool covered[MOD_MAX_RULES_COUNT]; /* names.v[i] hit some event */
 };
 
 /* A sorted list of file names in one directory. */
@@ -192,41 +196,22 @@ ex_names_scan(struct ex_names *nm, const char *dir)
 	ex_files_free(&files);
 }
 
-static bool
-ex_names_has(const struct ex_names *nm, const char *name)
+/* ex_names_index: the index of name in nm, or -1. */
+static long
+ex_names_index(const struct ex_names *nm, const char *name)
 {
 	size_t i;
 
 	for (i = 0; i < nm->n; i++)
 		if (strcmp(nm->v[i], name) == 0)
-			return true;
-	return false;
+			return (long) i;
+	return -1;
 }
 
-static int
-ex_setup(void **state)
+static bool
+ex_names_has(const struct ex_names *nm, const char *name)
 {
-	struct ex_state    *st = xcalloc(1, sizeof(*st));
-	struct ruleset_opts opts = { 0 };
-	struct mod_errlist  errs = { 0 };
-	char                dir[MOD_MAX_PATH_BYTES];
-
-	ex_path(dir, sizeof(dir), "examples/rules");
-	opts.example = event_example;
-	if (ruleset_load(dir, &opts, &st->rs, &errs) != 0) {
-		mod_errlist_print(&errs, stderr);
-		mod_errlist_free(&errs);
-		free(st);
-		return -1;
-	}
-	mod_errlist_free(&errs);
-	if (rule_matcher_new(st->rs, &st->fast) != 0
-	    || rule_matcher_new(st->rs, &st->naive) != 0)
-		return -1;
-	rule_thresholds_default(&st->thr);
-	ex_names_scan(&st->names, dir);
-	*state = st;
-	return 0;
+	return ex_names_index(nm, name) >= 0;
 }
 
 static int
@@ -244,6 +229,37 @@ ex_teardown(void **state)
 		free(st->names.v[i]);
 	free(st);
 	return 0;
+}
+
+static int
+ex_setup(void **state)
+{
+	struct ex_state    *st = xcalloc(1, sizeof(*st));
+	struct ruleset_opts opts = { 0 };
+	struct mod_errlist  errs = { 0 };
+	char                dir[MOD_MAX_PATH_BYTES];
+	int                 rv = -1;
+
+	*state = st;
+	ex_path(dir, sizeof(dir), "examples/rules");
+	opts.example = event_example;
+	if (ruleset_load(dir, &opts, &st->rs, &errs) != 0) {
+		mod_errlist_print(&errs, stderr);
+		goto out;
+	}
+	if (rule_matcher_new(st->rs, &st->fast) != 0
+	    || rule_matcher_new(st->rs, &st->naive) != 0)
+		goto out;
+	rule_thresholds_default(&st->thr);
+	ex_names_scan(&st->names, dir);
+	rv = 0;
+out:
+	mod_errlist_free(&errs);
+	if (rv != 0) {
+		ex_teardown(state);
+		*state = NULL;
+	}
+	return rv;
 }
 
 /* ex_hit_same: two hits describe the same evidence. */
@@ -447,6 +463,18 @@ ex_check_expect(const char *label, const char *text, size_t len,
 	return bad;
 }
 
+/* ex_cover: remember which rules this verdict shows hitting. */
+static void
+ex_cover(struct ex_state *st, const struct rule_verdict *v)
+{
+	size_t i;
+	long   k;
+
+	for (i = 0; i < v->nhits; i++)
+		if ((k = ex_names_index(&st->names, v->hits[i].rule)) >= 0)
+			st->covered[k] = true;
+}
+
 /*
  * ex_run_event: parse, view, match twice, decide, then check the
  * assertions.  Returns the number of failures; *nasserts as above.
@@ -481,6 +509,7 @@ ex_run_event(struct ex_state *st, const char *label, const char *json,
 		goto out;
 	}
 	bad += ex_compare(label, vf, vn);
+	ex_cover(st, vf);
 	r.v = vf;
 	r.action = rule_decide(&st->thr, vf);
 	bad += ex_check_expect(label, expect, elen, &r, &st->names, nasserts);
@@ -580,6 +609,30 @@ test_corpus_events(void **state)
 }
 
 /*
+ * Every example rule is shown hitting by at least one event, in
+ * examples/events or in the corpus: a rule nobody demonstrates is either
+ * dead or untested on real payloads.
+ */
+static void
+test_every_rule_demonstrated(void **state)
+{
+	struct ex_state *st = *state;
+	size_t           i;
+	int              checked, missing = 0;
+
+	memset(st->covered, 0, sizeof(st->covered));
+	(void) ex_run_dir(st, "examples/events", true, &checked);
+	(void) ex_run_dir(st, "tests/corpus/events", false, &checked);
+	for (i = 0; i < st->names.n; i++)
+		if (!st->covered[i]) {
+			print_error("%s: no example or corpus event hits it\n",
+			    st->names.v[i]);
+			missing++;
+		}
+	assert_int_equal(missing, 0);
+}
+
+/*
  * The checker itself catches wrong expectations: against the crypto
  * giveaway example, each of these lines must fail, and the true ones
  * must pass.
@@ -624,6 +677,7 @@ main(void)
 		cmocka_unit_test(test_examples_rules_load),
 		cmocka_unit_test(test_examples_events),
 		cmocka_unit_test(test_corpus_events),
+		cmocka_unit_test(test_every_rule_demonstrated),
 		cmocka_unit_test(test_expect_checker_catches_mismatches),
 	};
 

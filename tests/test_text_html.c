@@ -85,8 +85,9 @@ static const struct html_case html_cases[] = {
 	{ "&#150;&#146;", "\xE2\x80\x93\xE2\x80\x99", { 0 }, { 0 }, { 0 } },
 	{ "AT&T &bogus; &amp &# &#x; &", "AT&T &bogus; &amp &# &#x; &", { 0 },
 	    { 0 }, { 0 } },
-	{ "a&nbsp;b &#32;&#10; c", "a\xC2\xA0"
-				   "b c",
+	{ "a&nbsp;b &#32;&#10; c",
+	    "a\xC2\xA0"
+	    "b c",
 	    { 0 }, { 0 }, { 0 } },
 	/* paragraphs and line breaks, never leading or trailing */
 	{ "<p>a</p><p>b</p>", "a\n\nb", { 0 }, { 0 }, { 0 } },
@@ -110,7 +111,7 @@ static const struct html_case html_cases[] = {
 	  "</a>",
 	    "l b c",
 	    { "https://a.example/?x=1&y=2", "https://b.example/u",
-		"https://c.example/?q=>" },
+	        "https://c.example/?q=>" },
 	    { 0 }, { 0 } },
 	/* hostile */
 	{ "<<<", "<<<", { 0 }, { 0 }, { 0 } },
@@ -122,8 +123,8 @@ static const struct html_case html_cases[] = {
 	{ "x<!-- never closed <p>y", "x", { 0 }, { 0 }, { 0 } },
 	{ "x</", "x", { 0 }, { 0 }, { 0 } },
 	{ "x</>y</ p>z", "xyz", { 0 }, { 0 }, { 0 } },
-	{ "<a href=\"https://open.example/\">never closed",
-	    "never closed", { "https://open.example/" }, { 0 }, { 0 } },
+	{ "<a href=\"https://open.example/\">never closed", "never closed",
+	    { "https://open.example/" }, { 0 }, { 0 } },
 	{ "a\xFF"
 	  "b\xE2\x82<br>c",
 	    "a\xEF\xBF\xBD"
@@ -155,7 +156,7 @@ test_html_table(void **state)
 	(void) state;
 	for (i = 0; i < nitems(html_cases); i++) {
 		const struct html_case *c = &html_cases[i];
-		struct text_doc		d;
+		struct text_doc         d;
 
 		memset(&d, 0, sizeof(d));
 		assert_int_equal(text_html(c->html, strlen(c->html), &d), 0);
@@ -174,9 +175,10 @@ test_html_table(void **state)
 static void
 test_html_nul(void **state)
 {
-	static const char in[] = "<p>a\0b</p><a href=\"https://n.example/\0x\">"
-				 "l</a>";
-	struct text_doc	  d;
+	static const char in[]
+	    = "<p>a\0b</p><a href=\"https://n.example/\0x\">"
+	      "l</a>";
+	struct text_doc d;
 
 	(void) state;
 	memset(&d, 0, sizeof(d));
@@ -191,20 +193,20 @@ test_html_nul(void **state)
 struct hostile_case {
 	const char *prefix;
 	const char *unit;
-	size_t	    count;
+	size_t      count;
 	const char *suffix;
 	const char *text; /* expected text, NULL: only check invariants */
-	bool	    truncated;
+	bool        truncated;
 };
 
 static const struct hostile_case hostile_cases[] = {
-	{ "", "<a", 512 * 1024, "", "", true },		  /* 1 MB of "<a" */
-	{ "", "<span><b>", 20000, "x", NULL, true },	  /* deep nesting */
-	{ "", "<span>", 10000, "deep", "deep", false },	  /* 60 KB */
-	{ "", "&#9999999999;", 5000, "", NULL, false },	  /* huge entities */
-	{ "", "<", 200000, "", NULL, true },		  /* '<' run */
+	{ "", "<a", 512 * 1024, "", "", true }, /* 1 MB of "<a" */
+	{ "", "<span><b>", 20000, "x", NULL, true }, /* deep nesting */
+	{ "", "<span>", 10000, "deep", "deep", false }, /* 60 KB */
+	{ "", "&#9999999999;", 5000, "", NULL, false }, /* huge entities */
+	{ "", "<", 200000, "", NULL, true }, /* '<' run */
 	{ "<p>", "a", MOD_MAX_TEXT_BYTES + 100, "</p>", NULL, true },
-	{ "<p>", "\xC3\xA9", 10000, "", NULL, true },	  /* 2-byte cap */
+	{ "<p>", "\xC3\xA9", 10000, "", NULL, true }, /* 2-byte cap */
 	{ "", "<a href=\"https://x.example/", 3000, "", "", false },
 	{ "", "&", 100000, "", NULL, true },
 	{ "", "<!--", 30000, "", "", false },
@@ -234,8 +236,8 @@ test_html_hostile(void **state)
 	(void) state;
 	for (i = 0; i < nitems(hostile_cases); i++) {
 		const struct hostile_case *c = &hostile_cases[i];
-		char			  *s = build(c, &len);
-		struct text_doc		   d;
+		char                      *s = build(c, &len);
+		struct text_doc            d;
 
 		memset(&d, 0, sizeof(d));
 		assert_int_equal(text_html(s, len, &d), 0);
@@ -255,16 +257,16 @@ test_html_hostile(void **state)
 static void
 test_html_links_cap(void **state)
 {
-	struct buf	html = { 0 };
+	struct buf      html = { 0 };
 	struct text_doc d;
-	int		i;
+	int             i;
 
 	(void) state;
 	memset(&d, 0, sizeof(d));
 	for (i = 0; i < 100; i++)
-		assert_int_equal(buf_printf(&html,
-				     "<a href=\"https://l%d.example/\">%d</a> ",
-				     i, i),
+		assert_int_equal(
+		    buf_printf(&html,
+		        "<a href=\"https://l%d.example/\">%d</a> ", i, i),
 		    0);
 	assert_int_equal(text_html(html.data, html.len, &d), 0);
 	assert_int_equal(d.links.n, MOD_MAX_LINKS_COUNT);
@@ -283,24 +285,25 @@ struct plain_case {
 };
 
 static const struct plain_case plain_cases[] = {
-	{ "see https://x.example/a). and HTTP://Y.example/b?c=1.", {
-	    "https://x.example/a", "HTTP://Y.example/b?c=1" },
-	    { 0 }, { 0 } },
+	{ "see https://x.example/a). and HTTP://Y.example/b?c=1.",
+	    { "https://x.example/a", "HTTP://Y.example/b?c=1" }, { 0 },
+	    { 0 } },
 	{ "(https://en.wikipedia.org/wiki/C_(language)) <https://q.example/>",
 	    { "https://en.wikipedia.org/wiki/C_(language)",
-		"https://q.example/" },
+	        "https://q.example/" },
 	    { 0 }, { 0 } },
-	{ "hi @alice, @bob@host.example! @carol.d-e: x",
-	    { 0 }, { "alice", "bob@host.example", "carol.d-e" }, { 0 } },
+	{ "hi @alice, @bob@host.example! @carol.d-e: x", { 0 },
+	    { "alice", "bob@host.example", "carol.d-e" }, { 0 } },
 	{ "mail bob@example.com or a=@x or @ alone", { 0 }, { 0 }, { 0 } },
 	{ "#tag #123 #caf\xC3\xA9_1 #a\xC2\xB7"
 	  "b x#no #end.",
-	    { 0 }, { 0 }, { "tag", "caf\xC3\xA9_1", "a\xC2\xB7"
-						     "b",
-			      "end" } },
-	{ "https://h.example/@alice#frag is one link", {
-	    "https://h.example/@alice#frag" },
-	    { 0 }, { 0 } },
+	    { 0 }, { 0 },
+	    { "tag", "caf\xC3\xA9_1",
+	        "a\xC2\xB7"
+	        "b",
+	        "end" } },
+	{ "https://h.example/@alice#frag is one link",
+	    { "https://h.example/@alice#frag" }, { 0 }, { 0 } },
 	{ "https:// nothing, httpx://no", { 0 }, { 0 }, { 0 } },
 	{ "\xFF@bad \xD0\x96#\xD0\xB6", { 0 }, { "bad" }, { 0 } },
 };
@@ -313,7 +316,7 @@ test_plain_table(void **state)
 	(void) state;
 	for (i = 0; i < nitems(plain_cases); i++) {
 		const struct plain_case *c = &plain_cases[i];
-		struct text_doc		 d;
+		struct text_doc          d;
 
 		memset(&d, 0, sizeof(d));
 		text_plain_extract(c->text, strlen(c->text), &d);
@@ -327,7 +330,7 @@ test_plain_table(void **state)
 
 struct host_case {
 	const char *url;
-	int	    rv;
+	int         rv;
 	const char *host;
 };
 
@@ -358,8 +361,8 @@ test_url_host(void **state)
 	(void) state;
 	for (i = 0; i < nitems(host_cases); i++) {
 		const struct host_case *c = &host_cases[i];
-		int rv = text_url_host(c->url, strlen(c->url), host,
-		    sizeof(host));
+		int                     rv = text_url_host(
+		                        c->url, strlen(c->url), host, sizeof(host));
 
 		if (rv != c->rv)
 			fail_msg("host case %zu: rv %d", i, rv);
@@ -369,16 +372,16 @@ test_url_host(void **state)
 	memcpy(big, "https://", 8);
 	memset(big + 8, 'a', 300);
 	big[308] = '\0';
-	assert_int_equal(text_url_host(big, strlen(big), host, sizeof(host)),
-	    MOD_EINVAL);
+	assert_int_equal(
+	    text_url_host(big, strlen(big), host, sizeof(host)), MOD_EINVAL);
 }
 
 static void
 test_list(void **state)
 {
 	struct text_list l;
-	char		 big[MOD_MAX_URL_BYTES + 10];
-	int		 i;
+	char             big[MOD_MAX_URL_BYTES + 10];
+	int              i;
 
 	(void) state;
 	memset(&l, 0, sizeof(l));

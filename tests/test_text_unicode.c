@@ -22,9 +22,9 @@
 
 struct fold_case {
 	const char *in;
-	size_t	    inlen; /* 0: strlen(in) */
+	size_t      inlen; /* 0: strlen(in) */
 	const char *want;
-	unsigned    set;   /* flags that must be set */
+	unsigned    set; /* flags that must be set */
 	unsigned    clear; /* flags that must be clear */
 };
 
@@ -84,11 +84,13 @@ static const struct fold_case fold_cases[] = {
 	    TEXT_FOLD_CONFUSABLE },
 	/* compatibility forms */
 	{ "\xEF\xAC\x81 \xE2\x91\xA0", 0, "fi 1", TEXT_FOLD_CASE, 0 },
-	/* invalid UTF-8: stray byte, truncated sequence, overlong, surrogate */
+	/* invalid UTF-8: stray byte, truncated sequence, overlong, surrogate
+	 */
 	{ "a\xFF"
 	  "b",
-	    0, "a\xEF\xBF\xBD"
-	       "b",
+	    0,
+	    "a\xEF\xBF\xBD"
+	    "b",
 	    TEXT_FOLD_INVALID, 0 },
 	{ "x\xE2\x82", 0, "x\xEF\xBF\xBD", TEXT_FOLD_INVALID, 0 },
 	{ "\xC0\xAF", 0, "\xEF\xBF\xBD\xEF\xBF\xBD", TEXT_FOLD_INVALID, 0 },
@@ -99,8 +101,9 @@ static const struct fold_case fold_cases[] = {
 	    TEXT_FOLD_INVALID, 0 },
 	/* NUL bytes are dropped, on both paths */
 	{ "A\0b", 3, "ab", TEXT_FOLD_INVALID | TEXT_FOLD_CASE, 0 },
-	{ "\xC3\xA9\0b", 4, "\xC3\xA9"
-			    "b",
+	{ "\xC3\xA9\0b", 4,
+	    "\xC3\xA9"
+	    "b",
 	    TEXT_FOLD_INVALID, 0 },
 	{ "", 0, "", 0, ALL_FLAGS },
 };
@@ -113,8 +116,8 @@ test_fold_table(void **state)
 	(void) state;
 	for (i = 0; i < nitems(fold_cases); i++) {
 		const struct fold_case *c = &fold_cases[i];
-		struct buf		out = { 0 };
-		unsigned		f = 0xFFu;
+		struct buf              out = { 0 };
+		unsigned                f = 0xFFu;
 		size_t len = c->inlen ? c->inlen : strlen(c->in);
 
 		assert_int_equal(text_fold(c->in, len, &out, &f), 0);
@@ -124,7 +127,8 @@ test_fold_table(void **state)
 		if ((f & c->set) != c->set || (f & c->clear) != 0)
 			fail_msg("case %zu: flags %#x set %#x clear %#x", i, f,
 			    c->set, c->clear);
-		assert_true(text_utf8_valid(out.data ? out.data : "", out.len));
+		assert_true(
+		    text_utf8_valid(out.data ? out.data : "", out.len));
 		buf_free(&out);
 	}
 }
@@ -158,15 +162,15 @@ repeat(const char *unit, size_t n, size_t *len)
 
 struct cap_case {
 	const char *unit;
-	size_t	    count;
-	size_t	    want_len; /* exact output length */
+	size_t      count;
+	size_t      want_len; /* exact output length */
 };
 
 static const struct cap_case cap_cases[] = {
 	{ "A", MOD_MAX_TEXT_BYTES + 10, MOD_MAX_TEXT_BYTES },
-	{ "\xC3\xA9", 10000, MOD_MAX_TEXT_BYTES },		/* é */
+	{ "\xC3\xA9", 10000, MOD_MAX_TEXT_BYTES }, /* é */
 	{ "\xE2\x82\xAC", 6000, (MOD_MAX_TEXT_BYTES / 3) * 3 }, /* € */
-	{ "\xF0\x9F\x98\x80", 5000, MOD_MAX_TEXT_BYTES },	/* 😀 */
+	{ "\xF0\x9F\x98\x80", 5000, MOD_MAX_TEXT_BYTES }, /* 😀 */
 	/* U+FDFA expands to 18 characters under NFKC */
 	{ "\xEF\xB7\xBA", 8000, 0 },
 	/* more input than text_fold reads at all */
@@ -180,7 +184,7 @@ test_fold_caps(void **state)
 
 	(void) state;
 	for (i = 0; i < nitems(cap_cases); i++) {
-		char	  *s = repeat(cap_cases[i].unit, cap_cases[i].count, &len);
+		char *s = repeat(cap_cases[i].unit, cap_cases[i].count, &len);
 		struct buf out = { 0 };
 		unsigned   f = 0;
 
@@ -205,34 +209,58 @@ test_fold_small_buffer(void **state)
 	(void) state;
 	/* a buffer whose own cap is smaller: cut there, on a boundary */
 	buf_init(&out, 5);
-	assert_int_equal(text_fold("\xD0\x96\xD0\x96\xD0\x96", 6, &out, &f),
-	    0);
+	assert_int_equal(
+	    text_fold("\xD0\x96\xD0\x96\xD0\x96", 6, &out, &f), 0);
 	assert_int_equal(out.len, 4);
 	assert_true(f & TEXT_FOLD_TRUNCATED);
 	assert_true(text_utf8_valid(out.data, out.len));
 	buf_free(&out);
 }
 
+/* every ASCII byte, at every alignment: only A-Z change */
+static void
+test_fold_ascii_bytes(void **state)
+{
+	char       in[160], want[160];
+	size_t     n, off;
+	struct buf out = { 0 };
+	unsigned   f;
+
+	(void) state;
+	for (off = 0; off < 8; off++) {
+		for (n = 0; n < off; n++)
+			in[n] = want[n] = 'x';
+		for (n = 1; n < 128; n++) {
+			in[off + n - 1] = (char) n;
+			want[off + n - 1]
+			    = (char) (n >= 'A' && n <= 'Z' ? n + 32 : n);
+		}
+		buf_reset(&out);
+		assert_int_equal(text_fold(in, off + 127, &out, &f), 0);
+		assert_int_equal(out.len, off + 127);
+		assert_memory_equal(out.data, want, off + 127);
+		assert_int_equal(f, TEXT_FOLD_CASE);
+	}
+	buf_free(&out);
+}
+
 struct valid_case {
 	const char *s;
-	size_t	    len;
-	bool	    valid;
+	size_t      len;
+	bool        valid;
 };
 
 static const struct valid_case valid_cases[] = {
-	{ "", 0, true },
-	{ "abc", 3, true },
-	{ "\xC3\xA9", 2, true },
+	{ "", 0, true }, { "abc", 3, true }, { "\xC3\xA9", 2, true },
 	{ "\xF0\x9F\x98\x80", 4, true },
 	{ "\xEF\xBF\xBF", 3, true }, /* noncharacters are valid */
-	{ "\xFF", 1, false },
-	{ "a\0b", 3, false },
-	{ "\xC0\x80", 2, false },	  /* overlong NUL */
-	{ "\xE0\x80\xAF", 3, false },	  /* overlong */
-	{ "\xED\xA0\x80", 3, false },	  /* surrogate */
+	{ "\xFF", 1, false }, { "a\0b", 3, false },
+	{ "\xC0\x80", 2, false }, /* overlong NUL */
+	{ "\xE0\x80\xAF", 3, false }, /* overlong */
+	{ "\xED\xA0\x80", 3, false }, /* surrogate */
 	{ "\xF4\x90\x80\x80", 4, false }, /* past U+10FFFF */
-	{ "\xE2\x82", 2, false },	  /* truncated */
-	{ "\x80", 1, false },		  /* lone continuation */
+	{ "\xE2\x82", 2, false }, /* truncated */
+	{ "\x80", 1, false }, /* lone continuation */
 };
 
 static void
@@ -242,15 +270,15 @@ test_utf8_valid(void **state)
 
 	(void) state;
 	for (i = 0; i < nitems(valid_cases); i++)
-		if (text_utf8_valid(valid_cases[i].s, valid_cases[i].len) !=
-		    valid_cases[i].valid)
+		if (text_utf8_valid(valid_cases[i].s, valid_cases[i].len)
+		    != valid_cases[i].valid)
 			fail_msg("valid case %zu", i);
 }
 
 struct trim_case {
 	const char *s;
-	size_t	    cap;
-	size_t	    want;
+	size_t      cap;
+	size_t      want;
 };
 
 static const struct trim_case trim_cases[] = {
@@ -281,10 +309,10 @@ test_utf8_trim(void **state)
 
 struct san_case {
 	const char *s;
-	size_t	    len;
-	size_t	    cap;
+	size_t      len;
+	size_t      cap;
 	const char *want;
-	bool	    changed;
+	bool        changed;
 };
 
 static const struct san_case san_cases[] = {
@@ -292,8 +320,9 @@ static const struct san_case san_cases[] = {
 	{ "abc", 3, 2, "ab", false },
 	{ "a\xFF"
 	  "b",
-	    3, 100, "a\xEF\xBF\xBD"
-		    "b",
+	    3, 100,
+	    "a\xEF\xBF\xBD"
+	    "b",
 	    true },
 	{ "a\xFF", 2, 3, "a", false }, /* no room for U+FFFD */
 	{ "a\0b", 3, 100, "ab", true },
@@ -309,13 +338,13 @@ test_utf8_sanitize(void **state)
 	(void) state;
 	for (i = 0; i < nitems(san_cases); i++) {
 		const struct san_case *c = &san_cases[i];
-		struct buf	       out = { 0 };
-		bool		       changed = !c->changed;
+		struct buf             out = { 0 };
+		bool                   changed = !c->changed;
 
 		assert_int_equal(buf_appends(&out, ">"), 0);
 		text_utf8_sanitize(c->s, c->len, c->cap, &out, &changed);
-		if (strcmp(buf_cstr(&out) + 1, c->want) != 0 ||
-		    changed != c->changed)
+		if (strcmp(buf_cstr(&out) + 1, c->want) != 0
+		    || changed != c->changed)
 			fail_msg("sanitize case %zu: \"%s\" changed=%d", i,
 			    buf_cstr(&out), changed);
 		buf_free(&out);
@@ -329,14 +358,14 @@ static void *
 fold_thread(void *arg)
 {
 	const char *in = "\xCF\x9C\xEF\xBC\xB2\xD0\x95\xD0\x95 "
-			 "\xD0\x92\xD0\xA2\xD0\xA1 \xE2\x80\x8B!";
-	int	    r, *bad = arg;
+	                 "\xD0\x92\xD0\xA2\xD0\xA1 \xE2\x80\x8B!";
+	int         r, *bad = arg;
 
 	for (r = 0; r < ROUNDS; r++) {
 		struct buf out = { 0 };
 
-		if (text_fold(in, strlen(in), &out, NULL) != 0 ||
-		    strcmp(buf_cstr(&out), "free btc !") != 0)
+		if (text_fold(in, strlen(in), &out, NULL) != 0
+		    || strcmp(buf_cstr(&out), "free btc !") != 0)
 			(*bad)++;
 		buf_free(&out);
 	}
@@ -347,13 +376,12 @@ static void
 test_fold_threads(void **state)
 {
 	pthread_t th[THREADS];
-	int	  bad[THREADS] = { 0 }, i;
+	int       bad[THREADS] = { 0 }, i;
 
 	(void) state;
 	for (i = 0; i < THREADS; i++)
-		assert_int_equal(pthread_create(&th[i], NULL, fold_thread,
-				     &bad[i]),
-		    0);
+		assert_int_equal(
+		    pthread_create(&th[i], NULL, fold_thread, &bad[i]), 0);
 	for (i = 0; i < THREADS; i++) {
 		assert_int_equal(pthread_join(th[i], NULL), 0);
 		assert_int_equal(bad[i], 0);
@@ -366,6 +394,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fold_table),
 		cmocka_unit_test(test_fold_appends),
+		cmocka_unit_test(test_fold_ascii_bytes),
 		cmocka_unit_test(test_fold_caps),
 		cmocka_unit_test(test_fold_small_buffer),
 		cmocka_unit_test(test_utf8_valid),

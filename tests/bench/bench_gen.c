@@ -60,8 +60,8 @@ struct bench_gen_stats {
  * bench_gen_events: write n status.created envelopes, one per line, to fp.
  * st may be NULL.  Returns 0 or MOD_EIO.
  */
-int bench_gen_events(FILE *fp, uint64_t n, uint64_t seed,
-    struct bench_gen_stats *st);
+int bench_gen_events(
+    FILE *fp, uint64_t n, uint64_t seed, struct bench_gen_stats *st);
 
 /*
  * bench_gen_rules: write n rules as *.rules files into dir (created if
@@ -72,11 +72,11 @@ int bench_gen_rules(const char *dir, unsigned n, uint64_t seed);
 
 #define BENCH_GEN_BASE_MS INT64_C(1740787200000) /* 2025-03-01T00:00Z */
 #define BENCH_GEN_DAY_MS INT64_C(86400000)
-#define BENCH_GEN_STEP_MS 2000	    /* mean time between posts */
+#define BENCH_GEN_STEP_MS 2000 /* mean time between posts */
 #define BENCH_GEN_HOST "bench.social" /* the local instance */
-#define BENCH_GEN_ACCOUNTS 20000     /* ordinary accounts */
-#define BENCH_GEN_SPAMMERS 2000	    /* spam accounts */
-#define BENCH_GEN_SPAM_HOSTS 60	    /* spam hosts 0..59 occur */
+#define BENCH_GEN_ACCOUNTS 20000 /* ordinary accounts */
+#define BENCH_GEN_SPAMMERS 2000 /* spam accounts */
+#define BENCH_GEN_SPAM_HOSTS 60 /* spam hosts 0..59 occur */
 #define BENCH_GEN_SPAM_PERMILLE 50
 #define BENCH_GEN_MAX_MENTIONS 24
 #define BENCH_GEN_MAX_TAGS 8
@@ -102,8 +102,8 @@ bench_gen_next(struct bench_gen_rng *r)
 
 /* A stream of its own for item `idx` of kind `salt` under `seed`. */
 static void
-bench_gen_seed(struct bench_gen_rng *r, uint64_t seed, uint64_t salt,
-    uint64_t idx)
+bench_gen_seed(
+    struct bench_gen_rng *r, uint64_t seed, uint64_t salt, uint64_t idx)
 {
 	r->s = seed ^ (salt * UINT64_C(0xd1b54a32d192ed03));
 	r->s = bench_gen_next(r) ^ idx;
@@ -142,7 +142,8 @@ bench_gen_magnitude(struct bench_gen_rng *r, uint32_t digits)
 
 #define BENCH_GEN_PICK(r, tab) ((tab)[bench_gen_below((r), nitems(tab))])
 
-/* ---- output buffer ------------------------------------------------------- */
+/* ---- output buffer -------------------------------------------------------
+ */
 
 struct bench_gen_buf {
 	char  *p;
@@ -191,7 +192,7 @@ static void
 bench_gen_printf(struct bench_gen_buf *b, const char *fmt, ...)
 {
 	va_list ap;
-	int	n;
+	int     n;
 
 	va_start(ap, fmt);
 	n = vsnprintf(NULL, 0, fmt, ap);
@@ -263,13 +264,14 @@ bench_gen_html_esc(struct bench_gen_buf *b, const char *s, size_t n)
 	}
 }
 
-/* ---- time ---------------------------------------------------------------- */
+/* ---- time ----------------------------------------------------------------
+ */
 
 /* Days since 1970-01-01 to a civil date (H. Hinnant's algorithm). */
 static void
 bench_gen_civil(int64_t days, int64_t *y, unsigned *m, unsigned *d)
 {
-	int64_t	 era, z = days + 719468;
+	int64_t  era, z = days + 719468;
 	unsigned doe, yoe, doy, mp;
 
 	era = (z >= 0 ? z : z - 146096) / 146097;
@@ -286,8 +288,8 @@ bench_gen_civil(int64_t days, int64_t *y, unsigned *m, unsigned *d)
 static void
 bench_gen_time(struct bench_gen_buf *b, int64_t ms, bool date_only)
 {
-	int64_t	 y, days = ms / BENCH_GEN_DAY_MS;
-	int64_t	 rem = ms % BENCH_GEN_DAY_MS;
+	int64_t  y, days = ms / BENCH_GEN_DAY_MS;
+	int64_t  rem = ms % BENCH_GEN_DAY_MS;
 	unsigned m, d;
 
 	bench_gen_civil(days, &y, &m, &d);
@@ -295,9 +297,8 @@ bench_gen_time(struct bench_gen_buf *b, int64_t ms, bool date_only)
 		bench_gen_printf(b, "\"%04" PRId64 "-%02u-%02u\"", y, m, d);
 		return;
 	}
-	bench_gen_printf(b,
-	    "\"%04" PRId64 "-%02u-%02uT%02u:%02u:%02u.%03uZ\"", y, m, d,
-	    (unsigned) (rem / 3600000), (unsigned) (rem / 60000 % 60),
+	bench_gen_printf(b, "\"%04" PRId64 "-%02u-%02uT%02u:%02u:%02u.%03uZ\"",
+	    y, m, d, (unsigned) (rem / 3600000), (unsigned) (rem / 60000 % 60),
 	    (unsigned) (rem / 1000 % 60), (unsigned) (rem % 1000));
 }
 
@@ -322,8 +323,8 @@ static const char *const bench_gen_words_en[] = { "the", "a", "today",
 	"article", "thread", "question", "help", "thanks", "&", "<3",
 	"\"quote\"" };
 
-static const char *const bench_gen_words_de[] = { "heute", "morgen",
-	"Kaffee", "Garten", "Katze", "Hund", "Spaziergang", "Regen", "Sonne",
+static const char *const bench_gen_words_de[] = { "heute", "morgen", "Kaffee",
+	"Garten", "Katze", "Hund", "Spaziergang", "Regen", "Sonne",
 	"Wochenende", "Buch", "lesen", "Musik", "Konzert", "Freunde",
 	"Familie", "Abendessen", "kochen", "Brot", "Suppe", "Zug", "Fahrrad",
 	"Stadt", "Fluss", "Berg", "Foto", "Licht", "Winter", "Sommer",
@@ -343,18 +344,17 @@ static const char *const bench_gen_words_fr[] = { "aujourd'hui", "matin",
 	"café", "jardin", "chat", "chien", "promenade", "pluie", "soleil",
 	"week-end", "livre", "lire", "musique", "concert", "amis", "famille",
 	"dîner", "cuisine", "pain", "soupe", "train", "vélo", "ville",
-	"rivière", "montagne", "photo", "lumière", "hiver", "été",
-	"printemps", "automne", "projet", "bogue", "communauté", "serveur",
-	"travail", "bureau", "maison", "dormir", "fatigué", "heureux",
-	"vraiment", "beau", "calme", "petit", "grand", "nouveau", "vieux",
-	"enfin", "encore", "toujours", "seulement", "pense", "aime", "besoin",
-	"trouvé", "fait", "vu", "lu", "écrit", "essayé", "appris", "et",
-	"mais", "ou", "très", "chaque", "ce", "notre", "leur", "gens", "temps",
-	"année", "semaine", "jour", "nuit", "oiseaux", "fleurs", "thé",
-	"musée", "bibliothèque", "histoire", "science", "élection",
-	"nouvelles", "article", "question", "aide", "merci", "avec", "pour",
-	"après", "avant", "parce", "l'été", "c'est", "j'ai", "qu'il",
-	"fromage", "boulangerie", "gare", "«", "»" };
+	"rivière", "montagne", "photo", "lumière", "hiver", "été", "printemps",
+	"automne", "projet", "bogue", "communauté", "serveur", "travail",
+	"bureau", "maison", "dormir", "fatigué", "heureux", "vraiment", "beau",
+	"calme", "petit", "grand", "nouveau", "vieux", "enfin", "encore",
+	"toujours", "seulement", "pense", "aime", "besoin", "trouvé", "fait",
+	"vu", "lu", "écrit", "essayé", "appris", "et", "mais", "ou", "très",
+	"chaque", "ce", "notre", "leur", "gens", "temps", "année", "semaine",
+	"jour", "nuit", "oiseaux", "fleurs", "thé", "musée", "bibliothèque",
+	"histoire", "science", "élection", "nouvelles", "article", "question",
+	"aide", "merci", "avec", "pour", "après", "avant", "parce", "l'été",
+	"c'est", "j'ai", "qu'il", "fromage", "boulangerie", "gare", "«", "»" };
 
 static const char *const bench_gen_words_es[] = { "hoy", "mañana", "café",
 	"jardín", "gato", "perro", "paseo", "lluvia", "sol", "libro", "leer",
@@ -369,8 +369,8 @@ static const char *const bench_gen_words_es[] = { "hoy", "mañana", "café",
 	"este", "nuestro", "su", "gente", "tiempo", "año", "semana", "día",
 	"noche", "pájaros", "flores", "té", "museo", "biblioteca", "historia",
 	"ciencia", "elecciones", "noticias", "artículo", "pregunta", "ayuda",
-	"gracias", "con", "para", "después", "antes", "porque", "¿qué",
-	"tal?", "¡hola!", "mercado", "playa", "calle", "estación" };
+	"gracias", "con", "para", "después", "antes", "porque", "¿qué", "tal?",
+	"¡hola!", "mercado", "playa", "calle", "estación" };
 
 static const char *const bench_gen_words_pt[] = { "hoje", "manhã", "café",
 	"jardim", "gato", "cachorro", "passeio", "chuva", "sol", "livro",
@@ -379,38 +379,36 @@ static const char *const bench_gen_words_pt[] = { "hoje", "manhã", "café",
 	"foto", "luz", "inverno", "verão", "primavera", "outono", "projeto",
 	"erro", "comunidade", "servidor", "trabalho", "escritório", "casa",
 	"dormir", "cansado", "feliz", "realmente", "bonito", "tranquilo",
-	"pequeno", "grande", "novo", "velho", "finalmente", "ainda",
-	"saudade", "obrigado", "com", "para", "depois", "antes", "porque",
-	"gente", "tempo", "ano", "semana", "dia", "noite", "pássaros",
-	"flores", "chá", "museu", "biblioteca", "história", "ciência",
-	"eleição", "notícias", "artigo", "pergunta", "ajuda", "e", "mas", "ou",
-	"muito", "cada", "este", "nosso", "praia", "rua", "estação", "feira",
-	"coração", "não", "também", "você", "está", "são", "pensei", "amei",
-	"preciso", "encontrei", "fiz", "vi", "li", "escrevi", "tentei",
-	"aprendi" };
+	"pequeno", "grande", "novo", "velho", "finalmente", "ainda", "saudade",
+	"obrigado", "com", "para", "depois", "antes", "porque", "gente",
+	"tempo", "ano", "semana", "dia", "noite", "pássaros", "flores", "chá",
+	"museu", "biblioteca", "história", "ciência", "eleição", "notícias",
+	"artigo", "pergunta", "ajuda", "e", "mas", "ou", "muito", "cada",
+	"este", "nosso", "praia", "rua", "estação", "feira", "coração", "não",
+	"também", "você", "está", "são", "pensei", "amei", "preciso",
+	"encontrei", "fiz", "vi", "li", "escrevi", "tentei", "aprendi" };
 
-static const char *const bench_gen_words_ru[] = { "сегодня", "утро",
-	"кофе", "сад", "кошка", "собака", "прогулка", "дождь", "солнце",
-	"выходные", "книга", "читать", "музыка", "концерт", "друзья", "семья",
-	"ужин", "готовить", "хлеб", "суп", "поезд", "велосипед", "город",
-	"река", "гора", "фото", "свет", "зима", "лето", "весна", "осень",
-	"проект", "ошибка", "сообщество", "сервер", "работа", "офис", "дом",
-	"спать", "устал", "счастлив", "действительно", "красиво", "тихо",
-	"маленький", "большой", "новый", "старый", "наконец", "ещё", "снова",
-	"только", "думаю", "люблю", "нужно", "нашёл", "сделал", "видел",
-	"прочитал", "написал", "пробовал", "узнал", "и", "но", "или", "очень",
-	"каждый", "этот", "наш", "их", "люди", "время", "год", "неделя",
-	"день", "ночь", "птицы", "цветы", "чай", "музей", "библиотека",
-	"история", "наука", "выборы", "новости", "статья", "вопрос", "помощь",
-	"спасибо", "с", "для", "после", "до", "потому", "что", "улица",
-	"вокзал", "погода" };
+static const char *const bench_gen_words_ru[] = { "сегодня", "утро", "кофе",
+	"сад", "кошка", "собака", "прогулка", "дождь", "солнце", "выходные",
+	"книга", "читать", "музыка", "концерт", "друзья", "семья", "ужин",
+	"готовить", "хлеб", "суп", "поезд", "велосипед", "город", "река",
+	"гора", "фото", "свет", "зима", "лето", "весна", "осень", "проект",
+	"ошибка", "сообщество", "сервер", "работа", "офис", "дом", "спать",
+	"устал", "счастлив", "действительно", "красиво", "тихо", "маленький",
+	"большой", "новый", "старый", "наконец", "ещё", "снова", "только",
+	"думаю", "люблю", "нужно", "нашёл", "сделал", "видел", "прочитал",
+	"написал", "пробовал", "узнал", "и", "но", "или", "очень", "каждый",
+	"этот", "наш", "их", "люди", "время", "год", "неделя", "день", "ночь",
+	"птицы", "цветы", "чай", "музей", "библиотека", "история", "наука",
+	"выборы", "новости", "статья", "вопрос", "помощь", "спасибо", "с",
+	"для", "после", "до", "потому", "что", "улица", "вокзал", "погода" };
 
 static const char *const bench_gen_words_ja[] = { "今日", "朝", "コーヒー",
 	"庭", "猫", "犬", "散歩", "雨", "太陽", "週末", "本", "読書", "音楽",
 	"コンサート", "友達", "家族", "夕食", "料理", "パン", "スープ", "電車",
 	"自転車", "街", "川", "山", "写真", "光", "冬", "夏", "春", "秋",
-	"プロジェクト", "バグ", "コミュニティ", "サーバー", "仕事", "会社", "家",
-	"寝る", "疲れた", "嬉しい", "本当に", "きれい", "静か", "小さい",
+	"プロジェクト", "バグ", "コミュニティ", "サーバー", "仕事", "会社",
+	"家", "寝る", "疲れた", "嬉しい", "本当に", "きれい", "静か", "小さい",
 	"大きい", "新しい", "古い", "やっと", "まだ", "また", "だけ", "思う",
 	"好き", "必要", "見つけた", "作った", "見た", "読んだ", "書いた",
 	"試した", "学んだ", "と", "でも", "とても", "毎日", "この", "私たち",
@@ -426,31 +424,31 @@ static const char *const bench_gen_words_ar[] = { "اليوم", "صباح", "ق�
 	"ربيع", "خريف", "مشروع", "خطأ", "مجتمع", "خادم", "عمل", "مكتب", "بيت",
 	"نوم", "متعب", "سعيد", "حقا", "جميل", "هادئ", "صغير", "كبير", "جديد",
 	"قديم", "أخيرا", "لا", "يزال", "مرة", "أخرى", "فقط", "أفكر", "أحب",
-	"أحتاج", "وجدت", "صنعت", "رأيت", "قرأت", "كتبت", "حاولت", "تعلمت",
-	"و", "لكن", "أو", "جدا", "كل", "هذا", "لنا", "الناس", "وقت", "سنة",
-	"أسبوع", "يوم", "ليلة", "طيور", "زهور", "شاي", "متحف", "مكتبة",
-	"تاريخ", "علم", "انتخابات", "أخبار", "مقال", "سؤال", "مساعدة", "شكرا",
-	"مع", "من", "بعد", "قبل", "لأن", "شارع", "محطة", "طقس", "سوق" };
+	"أحتاج", "وجدت", "صنعت", "رأيت", "قرأت", "كتبت", "حاولت", "تعلمت", "و",
+	"لكن", "أو", "جدا", "كل", "هذا", "لنا", "الناس", "وقت", "سنة", "أسبوع",
+	"يوم", "ليلة", "طيور", "زهور", "شاي", "متحف", "مكتبة", "تاريخ", "علم",
+	"انتخابات", "أخبار", "مقال", "سؤال", "مساعدة", "شكرا", "مع", "من",
+	"بعد", "قبل", "لأن", "شارع", "محطة", "طقس", "سوق" };
 
-static const char *const bench_gen_tags_any[] = { "caturday",
-	"photography", "opensource", "linux", "gardening", "books", "music",
-	"coffee", "fediverse", "mastodon", "birds", "art", "science",
-	"climate", "cooking", "running", "cycling", "hiking", "rust", "python",
-	"foss", "privacy", "history", "astronomy", "knitting", "vegan",
+static const char *const bench_gen_tags_any[] = { "caturday", "photography",
+	"opensource", "linux", "gardening", "books", "music", "coffee",
+	"fediverse", "mastodon", "birds", "art", "science", "climate",
+	"cooking", "running", "cycling", "hiking", "rust", "python", "foss",
+	"privacy", "history", "astronomy", "knitting", "vegan",
 	"dogsofmastodon", "introduction", "silentsunday", "mosstodon" };
 
-static const char *const bench_gen_tags_local[] = { "katzen", "fotografie",
-	"garten", "lecture", "musique", "photographie", "fotografía",
-	"música", "noticias", "leitura", "natureza", "写真", "猫", "桜",
-	"кошки", "фото", "صباح", "شعر" };
+static const char *const bench_gen_tags_local[]
+    = { "katzen", "fotografie", "garten", "lecture", "musique", "photographie",
+	      "fotografía", "música", "noticias", "leitura", "natureza",
+	      "写真", "猫", "桜", "кошки", "фото", "صباح", "شعر" };
 
 struct bench_gen_lang {
-	const char	   *code;
+	const char        *code;
 	const char *const *words;
-	size_t		    nwords;
-	unsigned	    permille; /* share of posts */
-	bool		    spaced;   /* false: words run together (CJK) */
-	const char	   *stops[3]; /* sentence ends */
+	size_t             nwords;
+	unsigned           permille; /* share of posts */
+	bool               spaced; /* false: words run together (CJK) */
+	const char        *stops[3]; /* sentence ends */
 };
 
 #define BENCH_GEN_WORDS(w) (w), nitems(w)
@@ -473,25 +471,25 @@ static const struct bench_gen_lang bench_gen_langs[] = {
 	    { ".", "!", "؟" } },
 };
 
-static const char *const bench_gen_emoji[] = { "😀", "😂", "🎉", "❤️",
-	"🌻", "🐈", "☕", "🚀", "👍", "🙏", "🌍", "📚", "🎶", "🌧️", "☀️",
+static const char *const bench_gen_emoji[] = { "😀", "😂", "🎉", "❤️", "🌻",
+	"🐈", "☕", "🚀", "👍", "🙏", "🌍", "📚", "🎶", "🌧️", "☀️",
 	"🏳️‍🌈", "✨", "😅", "🤔", "🥳", "👩🏽‍💻", "🇩🇪" };
 
-static const char *const bench_gen_first[] = { "alice", "bob", "carol",
-	"dave", "erin", "frank", "grace", "heidi", "ivan", "judy", "mallory",
-	"oscar", "peggy", "rupert", "sybil", "trent", "victor", "wendy",
-	"anna", "lukas", "marie", "jonas", "lea", "felix", "chloe", "hugo",
-	"lucia", "mateo", "sofia", "joao", "beatriz", "yuki", "haruto", "sakura",
+static const char *const bench_gen_first[] = { "alice", "bob", "carol", "dave",
+	"erin", "frank", "grace", "heidi", "ivan", "judy", "mallory", "oscar",
+	"peggy", "rupert", "sybil", "trent", "victor", "wendy", "anna",
+	"lukas", "marie", "jonas", "lea", "felix", "chloe", "hugo", "lucia",
+	"mateo", "sofia", "joao", "beatriz", "yuki", "haruto", "sakura",
 	"olga", "dmitri", "fatima", "omar", "layla", "noor", "sam", "alex",
 	"kim", "robin", "charlie", "jamie", "taylor", "morgan" };
 
-static const char *const bench_gen_last[] = { "Smith", "Müller",
-	"Schmidt", "Dubois", "García", "Silva", "Tanaka", "Ivanova", "Haddad",
-	"Nguyen", "Okafor", "Kowalski", "Rossi", "Jensen", "O'Brien" };
+static const char *const bench_gen_last[] = { "Smith", "Müller", "Schmidt",
+	"Dubois", "García", "Silva", "Tanaka", "Ivanova", "Haddad", "Nguyen",
+	"Okafor", "Kowalski", "Rossi", "Jensen", "O'Brien" };
 
-static const char *const bench_gen_names_local[] = { "さくら", "田中 太郎",
-	"Анна", "Дмитрий", "فاطمة", "عمر", "Zoë", "Ægir", "Łukasz", "Đorđe",
-	"Renée" };
+static const char *const bench_gen_names_local[]
+    = { "さくら", "田中 太郎", "Анна", "Дмитрий", "فاطمة", "عمر", "Zoë",
+	      "Ægir", "Łukasz", "Đorđe", "Renée" };
 
 static const char *const bench_gen_peer_hosts[] = { "mastodon.social",
 	"fosstodon.org", "hachyderm.io", "chaos.social", "mstdn.jp",
@@ -512,42 +510,42 @@ static const char *const bench_gen_alt[] = { "A cat sleeping on a keyboard",
 
 /* ---- spam vocabulary (shared with the rule generator) ------------------ */
 
-static const char *const bench_gen_coins[] = { "BTC", "ETH", "USDT",
-	"Bitcoin", "Ethereum", "SOL", "BNB", "tokens" };
-static const char *const bench_gen_claims[] = { "Claim", "Get", "Receive",
-	"Grab", "Win" };
-static const char *const bench_gen_promos[] = { "giveaway", "airdrop",
-	"presale", "reward" };
-static const char *const bench_gen_celebs[] = { "Elon Musk", "Vitalik",
-	"Binance", "Coinbase", "MrBeast" };
-static const char *const bench_gen_urgency[] = { "Limited time!",
-	"Hurry, only today!", "Last chance ⏳", "Ends in 24 hours!",
-	"Don't miss out!" };
-static const char *const bench_gen_casinos[] = { "casino", "slots",
-	"jackpot", "roulette", "poker" };
-static const char *const bench_gen_spam_tags[] = { "crypto", "bitcoin",
-	"btc", "airdrop", "giveaway", "eth", "casino", "slots", "bonus",
-	"money", "forex", "nft" };
-static const char *const bench_gen_spam_users[] = { "crypto", "btcqueen",
-	"lucky", "casino", "forex", "invest", "elon", "support", "rich",
-	"bonus", "jessica", "anna" };
-static const char *const bench_gen_spam_names[] = { "Elon Musk 🚀",
-	"Crypto Queen 💰", "Binance Support", "Lucky Casino 🎰",
-	"Anna | Forex Trader", "Free BTC Daily", "Jessica 💋",
-	"Investment Help Desk", "ＦＲＥＥ ＢＴＣ", "Official Giveaway" };
-static const char *const bench_gen_spam_notes[] = {
-	"💰 Crypto investor | DM for signals 📈 | 100% profit guaranteed",
-	"Message me to start investing. Trading signals every day.",
-	"Official giveaway account. Claim your reward below 👇",
-	"Best casino bonuses every day 🎰 free spins for new players",
-	"Work from home and earn $500 per day. DM me for details." };
+static const char *const bench_gen_coins[]
+    = { "BTC", "ETH", "USDT", "Bitcoin", "Ethereum", "SOL", "BNB", "tokens" };
+static const char *const bench_gen_claims[]
+    = { "Claim", "Get", "Receive", "Grab", "Win" };
+static const char *const bench_gen_promos[]
+    = { "giveaway", "airdrop", "presale", "reward" };
+static const char *const bench_gen_celebs[]
+    = { "Elon Musk", "Vitalik", "Binance", "Coinbase", "MrBeast" };
+static const char *const bench_gen_urgency[]
+    = { "Limited time!", "Hurry, only today!", "Last chance ⏳",
+	      "Ends in 24 hours!", "Don't miss out!" };
+static const char *const bench_gen_casinos[]
+    = { "casino", "slots", "jackpot", "roulette", "poker" };
+static const char *const bench_gen_spam_tags[]
+    = { "crypto", "bitcoin", "btc", "airdrop", "giveaway", "eth", "casino",
+	      "slots", "bonus", "money", "forex", "nft" };
+static const char *const bench_gen_spam_users[]
+    = { "crypto", "btcqueen", "lucky", "casino", "forex", "invest", "elon",
+	      "support", "rich", "bonus", "jessica", "anna" };
+static const char *const bench_gen_spam_names[]
+    = { "Elon Musk 🚀", "Crypto Queen 💰", "Binance Support", "Lucky Casino 🎰",
+	      "Anna | Forex Trader", "Free BTC Daily", "Jessica 💋",
+	      "Investment Help Desk", "ＦＲＥＥ ＢＴＣ", "Official Giveaway" };
+static const char *const bench_gen_spam_notes[]
+    = { "💰 Crypto investor | DM for signals 📈 | 100% profit guaranteed",
+	      "Message me to start investing. Trading signals every day.",
+	      "Official giveaway account. Claim your reward below 👇",
+	      "Best casino bonuses every day 🎰 free spins for new players",
+	      "Work from home and earn $500 per day. DM me for details." };
 
-static const char *const bench_gen_host_a[] = { "free", "claim", "get",
-	"crypto", "btc", "eth", "lucky", "royal", "vegas", "bonus", "airdrop",
-	"wallet", "promo", "win", "gift" };
-static const char *const bench_gen_host_b[] = { "btc", "coin", "casino",
-	"spins", "giveaway", "reward", "drop", "slots", "token", "cash",
-	"prize", "deal" };
+static const char *const bench_gen_host_a[]
+    = { "free", "claim", "get", "crypto", "btc", "eth", "lucky", "royal",
+	      "vegas", "bonus", "airdrop", "wallet", "promo", "win", "gift" };
+static const char *const bench_gen_host_b[]
+    = { "btc", "coin", "casino", "spins", "giveaway", "reward", "drop",
+	      "slots", "token", "cash", "prize", "deal" };
 static const char *const bench_gen_host_tld[] = { "xyz", "top", "click",
 	"live", "online", "site", "bet", "win", "icu", "shop", "fun", "io" };
 
@@ -563,10 +561,11 @@ bench_gen_spam_host(uint32_t i, char *out, size_t outsz)
 	    bench_gen_host_tld[(i / 3) % nitems(bench_gen_host_tld)]);
 }
 
-/* ---- lookalike letters --------------------------------------------------- */
+/* ---- lookalike letters ---------------------------------------------------
+ */
 
 struct bench_gen_glyph {
-	char	    c;
+	char        c;
 	const char *s;
 };
 
@@ -621,53 +620,55 @@ bench_gen_glyph_find(const struct bench_gen_glyph *g, size_t n, char c)
 
 /* One ASCII character, swapped for a lookalike about half the time. */
 static void
-bench_gen_confuse_char(struct bench_gen_buf *b, struct bench_gen_rng *r,
-    unsigned mode, char c)
+bench_gen_confuse_char(
+    struct bench_gen_buf *b, struct bench_gen_rng *r, unsigned mode, char c)
 {
 	const char *s = NULL;
-	bool	    alpha = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+	bool        alpha = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 
 	if (!alpha || !bench_gen_chance(r, 500)) {
 		bench_gen_putc(b, c);
 		return;
 	}
 	if (mode == BENCH_GEN_CYRILLIC)
-		s = bench_gen_glyph_find(bench_gen_cyrillic,
-		    nitems(bench_gen_cyrillic), c);
+		s = bench_gen_glyph_find(
+		    bench_gen_cyrillic, nitems(bench_gen_cyrillic), c);
 	else if (mode == BENCH_GEN_GREEK)
-		s = bench_gen_glyph_find(bench_gen_greek,
-		    nitems(bench_gen_greek), c);
+		s = bench_gen_glyph_find(
+		    bench_gen_greek, nitems(bench_gen_greek), c);
 	if (s != NULL)
 		bench_gen_puts(b, s);
 	else if (mode == BENCH_GEN_FULLWIDTH)
 		bench_gen_utf8(b, 0xff00u + (uint32_t) (c - 0x20));
 	else if (mode == BENCH_GEN_MATH)
-		bench_gen_utf8(b, c >= 'a' ? 0x1d41au + (uint32_t) (c - 'a')
-					   : 0x1d400u + (uint32_t) (c - 'A'));
+		bench_gen_utf8(b,
+		    c >= 'a' ? 0x1d41au + (uint32_t) (c - 'a')
+		             : 0x1d400u + (uint32_t) (c - 'A'));
 	else
 		bench_gen_putc(b, c);
 }
 
-/* ---- accounts ------------------------------------------------------------ */
+/* ---- accounts ------------------------------------------------------------
+ */
 
 struct bench_gen_account {
-	uint64_t		     id;
-	uint64_t		     note_seed;
+	uint64_t                     id;
+	uint64_t                     note_seed;
 	const struct bench_gen_lang *lang;
-	char			     username[BENCH_GEN_NAME_BYTES];
-	char			     display[BENCH_GEN_NAME_BYTES * 2];
-	int64_t			     created_ms;
-	uint32_t		     followers, following, statuses;
-	bool			     spam;
-	bool			     bot;
-	bool			     avatar;
+	char                         username[BENCH_GEN_NAME_BYTES];
+	char                         display[BENCH_GEN_NAME_BYTES * 2];
+	int64_t                      created_ms;
+	uint32_t                     followers, following, statuses;
+	bool                         spam;
+	bool                         bot;
+	bool                         avatar;
 };
 
 static const struct bench_gen_lang *
 bench_gen_lang_pick(struct bench_gen_rng *r)
 {
 	uint32_t x = bench_gen_below(r, 1000);
-	size_t	 i;
+	size_t   i;
 
 	for (i = 0; i + 1 < nitems(bench_gen_langs); i++) {
 		if (x < bench_gen_langs[i].permille)
@@ -695,15 +696,14 @@ bench_gen_display_name(struct bench_gen_rng *r, struct bench_gen_account *a)
 		    first[0] - 'a' + 'A', first + 1,
 		    BENCH_GEN_PICK(r, bench_gen_emoji));
 	else if (k < 9)
-		(void) snprintf(a->display, sizeof(a->display), "%s",
-		    a->username);
+		(void) snprintf(
+		    a->display, sizeof(a->display), "%s", a->username);
 	else
 		a->display[0] = '\0';
 }
 
 static void
-bench_gen_account_normal(struct bench_gen_rng *r,
-    struct bench_gen_account *a)
+bench_gen_account_normal(struct bench_gen_rng *r, struct bench_gen_account *a)
 {
 	const char *first = BENCH_GEN_PICK(r, bench_gen_first);
 	uint32_t    k = bench_gen_below(r, 4);
@@ -711,15 +711,15 @@ bench_gen_account_normal(struct bench_gen_rng *r,
 	if (k == 0)
 		(void) snprintf(a->username, sizeof(a->username), "%s", first);
 	else if (k == 1)
-		(void) snprintf(a->username, sizeof(a->username), "%s%u", first,
-		    bench_gen_below(r, 100));
+		(void) snprintf(a->username, sizeof(a->username), "%s%u",
+		    first, bench_gen_below(r, 100));
 	else
 		(void) snprintf(a->username, sizeof(a->username), "%s_%s",
 		    first, BENCH_GEN_PICK(r, bench_gen_tags_any));
 	bench_gen_display_name(r, a);
 	a->lang = bench_gen_lang_pick(r);
-	a->created_ms = BENCH_GEN_BASE_MS -
-	    (int64_t) bench_gen_below(r, 2001) * BENCH_GEN_DAY_MS;
+	a->created_ms = BENCH_GEN_BASE_MS
+	    - (int64_t) bench_gen_below(r, 2001) * BENCH_GEN_DAY_MS;
 	a->followers = bench_gen_magnitude(r, 5);
 	a->following = bench_gen_magnitude(r, 4);
 	a->statuses = bench_gen_magnitude(r, 5) + 1;
@@ -730,8 +730,8 @@ bench_gen_account_normal(struct bench_gen_rng *r,
 static void
 bench_gen_account_spam(struct bench_gen_rng *r, struct bench_gen_account *a)
 {
-	uint32_t days = bench_gen_chance(r, 800) ? bench_gen_below(r, 11)
-						 : bench_gen_below(r, 400);
+	uint32_t    days = bench_gen_chance(r, 800) ? bench_gen_below(r, 11)
+	                                            : bench_gen_below(r, 400);
 	const char *w = BENCH_GEN_PICK(r, bench_gen_spam_users);
 
 	/* one draw per statement: argument order is unspecified in C */
@@ -753,8 +753,8 @@ bench_gen_account_spam(struct bench_gen_rng *r, struct bench_gen_account *a)
 
 /* Account k of the ordinary or the spam pool: the same for every post. */
 static void
-bench_gen_account_make(uint64_t seed, uint64_t k, bool spam,
-    struct bench_gen_account *a)
+bench_gen_account_make(
+    uint64_t seed, uint64_t k, bool spam, struct bench_gen_account *a)
 {
 	struct bench_gen_rng r;
 
@@ -769,7 +769,8 @@ bench_gen_account_make(uint64_t seed, uint64_t k, bool spam,
 	a->note_seed = bench_gen_next(&r);
 }
 
-/* ---- HTML pieces --------------------------------------------------------- */
+/* ---- HTML pieces ---------------------------------------------------------
+ */
 
 struct bench_gen_mention {
 	const char *user;
@@ -777,22 +778,22 @@ struct bench_gen_mention {
 };
 
 struct bench_gen_post {
-	struct bench_gen_rng	     r;
-	uint64_t		     id;
-	int64_t			     ms;
+	struct bench_gen_rng         r;
+	uint64_t                     id;
+	int64_t                      ms;
 	const struct bench_gen_lang *lang;
 	struct bench_gen_account     acct;
-	unsigned		     spam;    /* 0, or a spam kind + 1 */
-	unsigned		     confuse; /* lookalike mode of the text */
-	struct bench_gen_buf	     html;
+	unsigned                     spam; /* 0, or a spam kind + 1 */
+	unsigned                     confuse; /* lookalike mode of the text */
+	struct bench_gen_buf         html;
 	struct bench_gen_mention     ment[BENCH_GEN_MAX_MENTIONS];
-	size_t			     nment;
-	const char		    *tags[BENCH_GEN_MAX_TAGS];
-	size_t			     ntags;
-	unsigned		     nmedia;
-	const char		    *vis;
-	const char		    *spoiler;
-	bool			     reply;
+	size_t                       nment;
+	const char                  *tags[BENCH_GEN_MAX_TAGS];
+	size_t                       ntags;
+	unsigned                     nmedia;
+	const char                  *vis;
+	const char                  *spoiler;
+	bool                         reply;
 };
 
 /* Plain text into the content, escaped, in lookalikes for spam. */
@@ -800,7 +801,7 @@ static void
 bench_gen_text(struct bench_gen_post *p, const char *s)
 {
 	struct bench_gen_buf t = { 0 };
-	size_t		     i;
+	size_t               i;
 
 	if (p->confuse == BENCH_GEN_PLAIN) {
 		bench_gen_html_esc(&p->html, s, strlen(s));
@@ -825,11 +826,12 @@ bench_gen_url_esc(struct bench_gen_buf *b, const char *s)
 }
 
 static void
-bench_gen_mention_html(struct bench_gen_buf *b,
-    const struct bench_gen_mention *m)
+bench_gen_mention_html(
+    struct bench_gen_buf *b, const struct bench_gen_mention *m)
 {
 	bench_gen_printf(b,
-	    "<span class=\"h-card\" translate=\"no\"><a href=\"https://%s/@%s\""
+	    "<span class=\"h-card\" translate=\"no\"><a "
+	    "href=\"https://%s/@%s\""
 	    " class=\"u-url mention\">@<span>%s</span></a></span>",
 	    m->host ? m->host : BENCH_GEN_HOST, m->user, m->user);
 }
@@ -854,7 +856,7 @@ static void
 bench_gen_link_html(struct bench_gen_buf *b, const char *url)
 {
 	const char *rest = strstr(url, "://");
-	size_t	    pre, n;
+	size_t      pre, n;
 
 	rest = rest ? rest + 3 : url;
 	if (strncmp(rest, "www.", 4) == 0)
@@ -863,9 +865,10 @@ bench_gen_link_html(struct bench_gen_buf *b, const char *url)
 	n = strlen(rest);
 	bench_gen_puts(b, "<a href=\"");
 	bench_gen_html_esc(b, url, strlen(url));
-	bench_gen_puts(b, "\" target=\"_blank\" rel=\"nofollow noopener "
-			  "noreferrer\" translate=\"no\"><span "
-			  "class=\"invisible\">");
+	bench_gen_puts(b,
+	    "\" target=\"_blank\" rel=\"nofollow noopener "
+	    "noreferrer\" translate=\"no\"><span "
+	    "class=\"invisible\">");
 	bench_gen_putn(b, url, pre);
 	if (n > 30) {
 		bench_gen_puts(b, "</span><span class=\"ellipsis\">");
@@ -908,13 +911,14 @@ bench_gen_add_mention(struct bench_gen_post *p)
 	bench_gen_putc(&p->html, ' ');
 }
 
-/* ---- ordinary posts ------------------------------------------------------ */
+/* ---- ordinary posts ------------------------------------------------------
+ */
 
 static void
 bench_gen_sentence(struct bench_gen_post *p, const struct bench_gen_lang *l)
 {
 	uint32_t n = bench_gen_range(&p->r, 4, 16), i;
-	char	 w[BENCH_GEN_NAME_BYTES];
+	char     w[BENCH_GEN_NAME_BYTES];
 
 	for (i = 0; i < n; i++) {
 		(void) snprintf(w, sizeof(w), "%s",
@@ -928,14 +932,15 @@ bench_gen_sentence(struct bench_gen_post *p, const struct bench_gen_lang *l)
 	bench_gen_text(p, l->stops[bench_gen_below(&p->r, 3)]);
 	if (bench_gen_chance(&p->r, 150)) {
 		bench_gen_putc(&p->html, ' ');
-		bench_gen_puts(&p->html, BENCH_GEN_PICK(&p->r, bench_gen_emoji));
+		bench_gen_puts(
+		    &p->html, BENCH_GEN_PICK(&p->r, bench_gen_emoji));
 	}
 }
 
 static void
 bench_gen_slug(struct bench_gen_buf *b, struct bench_gen_rng *r, char sep)
 {
-	uint32_t n = bench_gen_range(r, 2, 6), i;
+	uint32_t    n = bench_gen_range(r, 2, 6), i;
 	const char *w;
 
 	for (i = 0; i < n; i++) {
@@ -952,8 +957,8 @@ static void
 bench_gen_normal_url(struct bench_gen_buf *b, struct bench_gen_rng *r)
 {
 	static const char *const yt = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLM"
-				      "NOPQRSTUVWXYZ0123456789_-";
-	uint32_t		 i;
+	                              "NOPQRSTUVWXYZ0123456789_-";
+	uint32_t                 i;
 
 	switch (bench_gen_below(r, 6)) {
 	case 0:
@@ -966,8 +971,9 @@ bench_gen_normal_url(struct bench_gen_buf *b, struct bench_gen_rng *r)
 		bench_gen_slug(b, r, '-');
 		break;
 	case 2:
-		bench_gen_printf(b, "https://www.theguardian.com/world/2025/"
-				    "mar/%02u/",
+		bench_gen_printf(b,
+		    "https://www.theguardian.com/world/2025/"
+		    "mar/%02u/",
 		    bench_gen_range(r, 1, 28));
 		bench_gen_slug(b, r, '-');
 		break;
@@ -986,7 +992,8 @@ bench_gen_normal_url(struct bench_gen_buf *b, struct bench_gen_rng *r)
 	default:
 		bench_gen_printf(b, "https://www.heise.de/news/");
 		bench_gen_slug(b, r, '-');
-		bench_gen_printf(b, "-%u.html", bench_gen_range(r, 900000, 9900000));
+		bench_gen_printf(
+		    b, "-%u.html", bench_gen_range(r, 900000, 9900000));
 	}
 }
 
@@ -1005,7 +1012,7 @@ static void
 bench_gen_normal_tags(struct bench_gen_post *p)
 {
 	uint32_t n = bench_gen_range(&p->r, 1, 4), i;
-	bool	 cap = bench_gen_chance(&p->r, 300);
+	bool     cap = bench_gen_chance(&p->r, 300);
 
 	bench_gen_puts(&p->html, "</p><p>");
 	for (i = 0; i < n; i++) {
@@ -1061,16 +1068,17 @@ enum bench_gen_spam_kind {
 static void
 bench_gen_spam_url(struct bench_gen_buf *b, struct bench_gen_rng *r)
 {
-	static const char *const sub[] = { "", "", "", "www.", "claim.",
-		"go." };
-	char			 host[BENCH_GEN_URL_BYTES];
+	static const char *const sub[]
+	    = { "", "", "", "www.", "claim.", "go." };
+	char host[BENCH_GEN_URL_BYTES];
 
-	bench_gen_spam_host(bench_gen_below(r, BENCH_GEN_SPAM_HOSTS), host,
-	    sizeof(host));
+	bench_gen_spam_host(
+	    bench_gen_below(r, BENCH_GEN_SPAM_HOSTS), host, sizeof(host));
 	bench_gen_printf(b, "https://%s%s", BENCH_GEN_PICK(r, sub), host);
 	switch (bench_gen_below(r, 4)) {
 	case 0:
-		bench_gen_printf(b, "/claim?ref=%u", bench_gen_magnitude(r, 6));
+		bench_gen_printf(
+		    b, "/claim?ref=%u", bench_gen_magnitude(r, 6));
 		break;
 	case 1:
 		bench_gen_printf(b, "/promo/%c", 'A' + bench_gen_below(r, 26));
@@ -1089,8 +1097,8 @@ bench_gen_spam_url(struct bench_gen_buf *b, struct bench_gen_rng *r)
 /* Draw n numbers in order (C leaves argument evaluation order open, so
  * the spam texts never call the generator inside an argument list). */
 static void
-bench_gen_draws(struct bench_gen_rng *r, uint32_t *v, const uint32_t *lim,
-    size_t n)
+bench_gen_draws(
+    struct bench_gen_rng *r, uint32_t *v, const uint32_t *lim, size_t n)
 {
 	size_t i;
 
@@ -1108,21 +1116,22 @@ bench_gen_spam_crypto(struct bench_gen_post *p)
 		BENCH_GEN_T(bench_gen_claims), 5, 9,
 		BENCH_GEN_T(bench_gen_urgency), BENCH_GEN_T(bench_gen_celebs),
 		9000, 4, 5, 4901, 3 };
-	uint32_t	      v[nitems(lim)];
-	char		      s[512];
-	const char	     *coin;
+	uint32_t              v[nitems(lim)];
+	char                  s[512];
+	const char           *coin;
 
 	bench_gen_draws(&p->r, v, lim, nitems(lim));
 	coin = bench_gen_coins[v[0]];
 	if (v[13] == 0)
 		(void) snprintf(s, sizeof(s),
-		    "%s %s %s %s! %s your %u.%u %s now. %s", bench_gen_emoji[v[1]],
-		    v[2] ? "FREE" : "Free", coin, bench_gen_promos[v[3]],
-		    bench_gen_claims[v[4]], v[5], v[6] + 1, coin,
-		    bench_gen_urgency[v[7]]);
+		    "%s %s %s %s! %s your %u.%u %s now. %s",
+		    bench_gen_emoji[v[1]], v[2] ? "FREE" : "Free", coin,
+		    bench_gen_promos[v[3]], bench_gen_claims[v[4]], v[5],
+		    v[6] + 1, coin, bench_gen_urgency[v[7]]);
 	else if (v[13] == 1)
 		(void) snprintf(s, sizeof(s),
-		    "%s is giving away %u %s! Send 0.%u %s and receive 0.%u %s "
+		    "%s is giving away %u %s! Send 0.%u %s and receive 0.%u "
+		    "%s "
 		    "back. %s",
 		    bench_gen_celebs[v[8]], 1000 + v[9], coin, v[10] + 1, coin,
 		    v[11] + 5, coin, bench_gen_urgency[v[7]]);
@@ -1136,10 +1145,10 @@ bench_gen_spam_crypto(struct bench_gen_post *p)
 static void
 bench_gen_spam_casino(struct bench_gen_post *p)
 {
-	static const uint32_t lim[] = { 2, BENCH_GEN_T(bench_gen_casinos), 5, 4,
-		2, 2, 100 };
-	uint32_t	      v[nitems(lim)];
-	char		      s[512];
+	static const uint32_t lim[]
+	    = { 2, BENCH_GEN_T(bench_gen_casinos), 5, 4, 2, 2, 100 };
+	uint32_t v[nitems(lim)];
+	char     s[512];
 
 	bench_gen_draws(&p->r, v, lim, nitems(lim));
 	(void) snprintf(s, sizeof(s),
@@ -1155,13 +1164,13 @@ static void
 bench_gen_spam_money(struct bench_gen_post *p)
 {
 	static const uint32_t lim[] = { 2, 19, 10, 2, 2, 2 };
-	uint32_t	      v[nitems(lim)];
-	char		      s[512];
+	uint32_t              v[nitems(lim)];
+	char                  s[512];
 
 	bench_gen_draws(&p->r, v, lim, nitems(lim));
 	(void) snprintf(s, sizeof(s), "%s $%u per %s %s from home 💸 %s. %s",
-	    v[0] ? "Earn" : "Make", 100 * (v[1] + 2), v[2] < 7 ? "day" : "week",
-	    v[3] ? "working" : "trading",
+	    v[0] ? "Earn" : "Make", 100 * (v[1] + 2),
+	    v[2] < 7 ? "day" : "week", v[3] ? "working" : "trading",
 	    v[4] ? "No experience needed" : "100% guaranteed profit",
 	    v[5] ? "DM me" : "Message me for details");
 	bench_gen_text(p, s);
@@ -1171,7 +1180,7 @@ static void
 bench_gen_spam_content(struct bench_gen_post *p)
 {
 	struct bench_gen_buf u = { 0 };
-	uint32_t	     kind = p->spam - 1, i, n;
+	uint32_t             kind = p->spam - 1, i, n;
 
 	bench_gen_puts(&p->html, "<p>");
 	if (kind == BENCH_GEN_SPAM_FLOOD) {
@@ -1187,7 +1196,8 @@ bench_gen_spam_content(struct bench_gen_post *p)
 	else
 		bench_gen_spam_money(p);
 	bench_gen_spam_url(&u, &p->r);
-	bench_gen_puts(&p->html, bench_gen_chance(&p->r, 500) ? " 👉 " : "<br>");
+	bench_gen_puts(
+	    &p->html, bench_gen_chance(&p->r, 500) ? " 👉 " : "<br>");
 	bench_gen_link_html(&p->html, u.p);
 	free(u.p);
 	n = bench_gen_below(&p->r, 6);
@@ -1201,7 +1211,8 @@ bench_gen_spam_content(struct bench_gen_post *p)
 	bench_gen_puts(&p->html, "</p>");
 }
 
-/* ---- one event ------------------------------------------------------------ */
+/* ---- one event ------------------------------------------------------------
+ */
 
 static const char *
 bench_gen_visibility(struct bench_gen_rng *r, bool spam)
@@ -1221,25 +1232,25 @@ static void
 bench_gen_post_make(struct bench_gen_post *p, uint64_t seed, uint64_t i)
 {
 	struct bench_gen_rng *r = &p->r;
-	uint64_t	      k;
+	uint64_t              k;
 
 	p->html.len = 0;
 	p->nment = p->ntags = 0;
 	bench_gen_seed(r, seed, 1, i);
-	p->ms = BENCH_GEN_BASE_MS + (int64_t) i * BENCH_GEN_STEP_MS +
-	    bench_gen_below(r, BENCH_GEN_STEP_MS);
+	p->ms = BENCH_GEN_BASE_MS + (int64_t) i * BENCH_GEN_STEP_MS
+	    + bench_gen_below(r, BENCH_GEN_STEP_MS);
 	p->id = ((uint64_t) p->ms << 16) | bench_gen_below(r, 0x10000);
 	p->spam = bench_gen_chance(r, BENCH_GEN_SPAM_PERMILLE)
 	    ? 1 + bench_gen_below(r, BENCH_GEN_SPAM_KINDS)
 	    : 0;
-	k = bench_gen_below(r, p->spam ? BENCH_GEN_SPAMMERS
-				       : BENCH_GEN_ACCOUNTS);
+	k = bench_gen_below(
+	    r, p->spam ? BENCH_GEN_SPAMMERS : BENCH_GEN_ACCOUNTS);
 	bench_gen_account_make(seed, k, p->spam != 0, &p->acct);
-	p->lang = bench_gen_chance(r, 850) ? p->acct.lang
-					   : bench_gen_lang_pick(r);
+	p->lang
+	    = bench_gen_chance(r, 850) ? p->acct.lang : bench_gen_lang_pick(r);
 	p->vis = bench_gen_visibility(r, p->spam != 0);
-	p->reply = !p->spam &&
-	    (strcmp(p->vis, "direct") == 0 || bench_gen_chance(r, 300));
+	p->reply = !p->spam
+	    && (strcmp(p->vis, "direct") == 0 || bench_gen_chance(r, 300));
 	p->spoiler = !p->spam && bench_gen_chance(r, 50)
 	    ? BENCH_GEN_PICK(r, bench_gen_spoilers)
 	    : NULL;
@@ -1281,14 +1292,14 @@ static void
 bench_gen_fields(struct bench_gen_buf *o, const struct bench_gen_account *a)
 {
 	struct bench_gen_buf v = { 0 };
-	char		     host[BENCH_GEN_URL_BYTES];
-	char		     url[BENCH_GEN_URL_BYTES + 32];
+	char                 host[BENCH_GEN_URL_BYTES];
+	char                 url[BENCH_GEN_URL_BYTES + 32];
 
 	bench_gen_puts(o, "\"fields\":[");
 	if (a->note_seed % 3 != 0) {
 		if (a->spam) {
-			bench_gen_spam_host((uint32_t) (a->note_seed >> 8) %
-				BENCH_GEN_SPAM_HOSTS,
+			bench_gen_spam_host((uint32_t) (a->note_seed >> 8)
+			        % BENCH_GEN_SPAM_HOSTS,
 			    host, sizeof(host));
 			(void) snprintf(url, sizeof(url), "https://%s/", host);
 		} else
@@ -1301,8 +1312,9 @@ bench_gen_fields(struct bench_gen_buf *o, const struct bench_gen_account *a)
 		free(v.p);
 	}
 	if (!a->spam && a->note_seed % 5 == 0)
-		bench_gen_printf(o, "%s{\"name\":\"Pronouns\",\"value\":"
-				    "\"they/them\",\"verified_at\":null}",
+		bench_gen_printf(o,
+		    "%s{\"name\":\"Pronouns\",\"value\":"
+		    "\"they/them\",\"verified_at\":null}",
 		    a->note_seed % 3 != 0 ? "," : "");
 	bench_gen_puts(o, "]");
 }
@@ -1368,7 +1380,8 @@ bench_gen_media_json(struct bench_gen_buf *o, struct bench_gen_post *p)
 		    i ? "," : "", p->id + i + 1, p->id, i, p->id, i, w, h, w,
 		    h, w / h, (uint32_t) ((uint64_t) (w % h) * 1000000 / h));
 		if (bench_gen_chance(&p->r, p->spam ? 100 : 600))
-			bench_gen_jsons(o, BENCH_GEN_PICK(&p->r, bench_gen_alt));
+			bench_gen_jsons(
+			    o, BENCH_GEN_PICK(&p->r, bench_gen_alt));
 		else
 			bench_gen_puts(o, "null");
 		bench_gen_printf(o, ",\"blurhash\":\"UFBWY:8_0Jxv%04x\"}",
@@ -1381,7 +1394,7 @@ static void
 bench_gen_lists_json(struct bench_gen_buf *o, const struct bench_gen_post *p)
 {
 	const struct bench_gen_mention *m;
-	size_t				i;
+	size_t                          i;
 
 	bench_gen_puts(o, ",\"mentions\":[");
 	for (i = 0; i < p->nment; i++) {
@@ -1397,7 +1410,8 @@ bench_gen_lists_json(struct bench_gen_buf *o, const struct bench_gen_post *p)
 	for (i = 0; i < p->ntags; i++) {
 		bench_gen_printf(o, "%s{\"name\":", i ? "," : "");
 		bench_gen_jsons(o, p->tags[i]);
-		bench_gen_puts(o, ",\"url\":\"https://" BENCH_GEN_HOST "/tags/");
+		bench_gen_puts(
+		    o, ",\"url\":\"https://" BENCH_GEN_HOST "/tags/");
 		bench_gen_url_esc(o, p->tags[i]);
 		bench_gen_puts(o, "\"}");
 	}
@@ -1417,21 +1431,23 @@ bench_gen_status_json(struct bench_gen_buf *o, struct bench_gen_post *p)
 		    "\"in_reply_to_account_id\":\"%" PRIu64 "\"",
 		    p->id - 1 - bench_gen_below(&p->r, 1u << 30), p->id / 3);
 	else
-		bench_gen_puts(o, ",\"in_reply_to_id\":null,"
-				  "\"in_reply_to_account_id\":null");
+		bench_gen_puts(o,
+		    ",\"in_reply_to_id\":null,"
+		    "\"in_reply_to_account_id\":null");
 	bench_gen_printf(o, ",\"sensitive\":%s,\"spoiler_text\":",
 	    p->spoiler ? "true" : "false");
 	bench_gen_jsons(o, p->spoiler ? p->spoiler : "");
 	bench_gen_printf(o,
-	    ",\"visibility\":\"%s\",\"language\":\"%s\",\"uri\":\"https://"
-	    BENCH_GEN_HOST "/users/%s/statuses/%" PRIu64 "\",\"url\":"
+	    ",\"visibility\":\"%s\",\"language\":\"%s\",\"uri\":\"https:/"
+	    "/" BENCH_GEN_HOST "/users/%s/statuses/%" PRIu64 "\",\"url\":"
 	    "\"https://" BENCH_GEN_HOST "/@%s/%" PRIu64 "\","
 	    "\"replies_count\":0,\"reblogs_count\":0,\"favourites_count\":0,"
 	    "\"edited_at\":null,\"content\":",
 	    p->vis, p->spam ? "en" : p->lang->code, u, p->id, u, p->id);
 	bench_gen_json(o, p->html.p, p->html.len);
-	bench_gen_puts(o, ",\"reblog\":null,\"application\":{\"name\":\"Web\","
-			  "\"website\":null},");
+	bench_gen_puts(o,
+	    ",\"reblog\":null,\"application\":{\"name\":\"Web\","
+	    "\"website\":null},");
 	bench_gen_account_json(o, &p->acct, p->ms);
 	bench_gen_media_json(o, p);
 	bench_gen_lists_json(o, p);
@@ -1450,13 +1466,13 @@ bench_gen_event_json(struct bench_gen_buf *o, struct bench_gen_post *p)
 }
 
 int
-bench_gen_events(FILE *fp, uint64_t n, uint64_t seed,
-    struct bench_gen_stats *st)
+bench_gen_events(
+    FILE *fp, uint64_t n, uint64_t seed, struct bench_gen_stats *st)
 {
 	struct bench_gen_post p;
 	struct bench_gen_buf  o = { 0 };
-	uint64_t	      i;
-	int		      rv = 0;
+	uint64_t              i;
+	int                   rv = 0;
 
 	memset(&p, 0, sizeof(p));
 	for (i = 0; i < n; i++) {
@@ -1479,22 +1495,23 @@ bench_gen_events(FILE *fp, uint64_t n, uint64_t seed,
 	return rv;
 }
 
-/* ---- rules: vocabulary ---------------------------------------------------- */
+/* ---- rules: vocabulary ----------------------------------------------------
+ */
 
 /* A family of rules: two word lists for phrase (A gap B) and keyword (A|B)
  * patterns.  `occurs` topics use the spam vocabulary of the corpus. */
 struct bench_gen_topic {
-	const char	   *name;
-	const char	   *desc;
-	const char	   *group;
-	unsigned	    file;
-	const char	   *target;
-	bool		    occurs;
-	bool		    bounded; /* \b around words (not for CJK) */
+	const char        *name;
+	const char        *desc;
+	const char        *group;
+	unsigned           file;
+	const char        *target;
+	bool               occurs;
+	bool               bounded; /* \b around words (not for CJK) */
 	const char *const *a;
-	size_t		    na;
+	size_t             na;
 	const char *const *b;
-	size_t		    nb;
+	size_t             nb;
 };
 
 enum bench_gen_file {
@@ -1516,103 +1533,103 @@ static const char *const bench_gen_files[BENCH_GEN_F_COUNT] = { "00-core",
 	"10-crypto", "20-casino", "30-hosts", "40-links", "50-accounts",
 	"60-scams", "70-abuse", "80-i18n", "85-media", "90-misc" };
 
-static const char *const bench_gen_v_claim[] = { "free", "claim", "get",
-	"receive", "grab", "win" };
-static const char *const bench_gen_v_coin[] = { "btc", "eth", "usdt",
-	"bitcoin", "ethereum", "sol", "bnb", "tokens" };
-static const char *const bench_gen_v_promo[] = { "giveaway", "airdrop",
-	"presale", "reward", "connect your wallet" };
-static const char *const bench_gen_v_casino[] = { "casino", "slots",
-	"jackpot", "roulette", "poker" };
-static const char *const bench_gen_v_offer[] = { "bonus", "free spins",
-	"promo code", "online" };
+static const char *const bench_gen_v_claim[]
+    = { "free", "claim", "get", "receive", "grab", "win" };
+static const char *const bench_gen_v_coin[]
+    = { "btc", "eth", "usdt", "bitcoin", "ethereum", "bnb", "tokens" };
+static const char *const bench_gen_v_promo[]
+    = { "giveaway", "airdrop", "presale", "reward", "connect your wallet" };
+static const char *const bench_gen_v_casino[]
+    = { "casino", "slots", "jackpot", "roulette", "poker" };
+static const char *const bench_gen_v_offer[]
+    = { "bonus", "free spins", "promo code", "online" };
 static const char *const bench_gen_v_earn[] = { "earn", "make" };
 static const char *const bench_gen_v_earn2[] = { "per day", "per week",
 	"from home", "guaranteed profit", "no experience" };
-static const char *const bench_gen_v_celeb[] = { "elon musk", "vitalik",
-	"binance", "coinbase", "mrbeast" };
-static const char *const bench_gen_v_celeb2[] = { "giving away", "send",
-	"receive", "back" };
-static const char *const bench_gen_v_pharma[] = { "viagra", "cialis",
-	"tramadol", "xanax", "oxycodone", "weight loss", "diet pills",
-	"phentermine" };
-static const char *const bench_gen_v_pharma2[] = { "cheap",
-	"no prescription", "discount", "buy online", "overnight", "pharmacy" };
-static const char *const bench_gen_v_replica[] = { "replica", "fake",
-	"counterfeit", "aaa quality", "mirror quality" };
+static const char *const bench_gen_v_celeb[]
+    = { "elon musk", "vitalik", "binance", "coinbase", "mrbeast" };
+static const char *const bench_gen_v_celeb2[]
+    = { "giving away", "send", "receive", "back" };
+static const char *const bench_gen_v_pharma[]
+    = { "viagra", "cialis", "tramadol", "xanax", "oxycodone", "weight loss",
+	      "diet pills", "phentermine" };
+static const char *const bench_gen_v_pharma2[] = { "cheap", "no prescription",
+	"discount", "buy online", "overnight", "pharmacy" };
+static const char *const bench_gen_v_replica[]
+    = { "replica", "fake", "counterfeit", "aaa quality", "mirror quality" };
 static const char *const bench_gen_v_brands[] = { "rolex", "gucci",
 	"louis vuitton", "prada", "air jordan", "handbags", "watches" };
-static const char *const bench_gen_v_growth[] = { "buy", "cheap",
-	"instant", "real", "get more" };
+static const char *const bench_gen_v_growth[]
+    = { "buy", "cheap", "instant", "real", "get more" };
 static const char *const bench_gen_v_growth2[] = { "followers", "likes",
 	"subscribers", "youtube views", "backlinks", "seo services" };
-static const char *const bench_gen_v_adult[] = { "hot", "lonely",
-	"naughty", "sexy", "horny" };
-static const char *const bench_gen_v_adult2[] = { "singles",
-	"girls near you", "webcam", "hookup", "dating site", "onlyfans" };
-static const char *const bench_gen_v_contact[] = { "contact me",
-	"dm me on", "add me on", "text me on", "reach me on" };
-static const char *const bench_gen_v_contact2[] = { "telegram",
-	"whatsapp", "snapchat", "wechat", "kik", "signal" };
-static const char *const bench_gen_v_loan[] = { "loan", "credit",
-	"mortgage", "debt" };
+static const char *const bench_gen_v_adult[]
+    = { "hot", "lonely", "naughty", "sexy", "horny" };
+static const char *const bench_gen_v_adult2[] = { "singles", "girls near you",
+	"webcam", "hookup", "dating site", "onlyfans" };
+static const char *const bench_gen_v_contact[]
+    = { "contact me", "dm me on", "add me on", "text me on", "reach me on" };
+static const char *const bench_gen_v_contact2[]
+    = { "telegram", "whatsapp", "snapchat", "wechat", "kik", "signal" };
+static const char *const bench_gen_v_loan[]
+    = { "loan", "credit", "mortgage", "debt" };
 static const char *const bench_gen_v_loan2[] = { "approved", "bad credit",
 	"no credit check", "instant approval", "low interest" };
-static const char *const bench_gen_v_inherit[] = { "inheritance",
-	"beneficiary", "next of kin", "compensation fund" };
-static const char *const bench_gen_v_inherit2[] = { "million", "usd",
-	"barrister", "transfer", "bank" };
-static const char *const bench_gen_v_essay[] = { "essay", "thesis",
-	"dissertation", "homework", "assignment" };
-static const char *const bench_gen_v_essay2[] = { "writing service",
-	"help", "cheap", "plagiarism free", "deadline" };
+static const char *const bench_gen_v_inherit[]
+    = { "inheritance", "beneficiary", "next of kin", "compensation fund" };
+static const char *const bench_gen_v_inherit2[]
+    = { "million", "usd", "barrister", "transfer", "bank" };
+static const char *const bench_gen_v_essay[]
+    = { "essay", "thesis", "dissertation", "homework", "assignment" };
+static const char *const bench_gen_v_essay2[]
+    = { "writing service", "help", "cheap", "plagiarism free", "deadline" };
 static const char *const bench_gen_v_harass[] = { "kill", "go", "hope you" };
-static const char *const bench_gen_v_harass2[] = { "yourself", "die",
-	"get cancer", "rot" };
-static const char *const bench_gen_v_doxx[] = { "home address",
-	"phone number", "lives at", "real name" };
-static const char *const bench_gen_v_doxx2[] = { "leaked", "exposed",
-	"dox", "here is" };
-static const char *const bench_gen_v_phish[] = { "verify your",
-	"confirm your", "update your", "suspended" };
-static const char *const bench_gen_v_phish2[] = { "account", "password",
-	"login", "wallet seed", "recovery phrase" };
-static const char *const bench_gen_v_support[] = { "tech support",
-	"customer service", "helpline", "support number" };
-static const char *const bench_gen_v_support2[] = { "call now",
-	"toll free", "1-800", "24/7" };
-static const char *const bench_gen_v_forex[] = { "forex",
-	"binary options", "trading bot", "signals group" };
-static const char *const bench_gen_v_forex2[] = { "daily profit", "roi",
-	"returns", "passive income" };
-static const char *const bench_gen_v_nft[] = { "free mint", "whitelist",
-	"nft drop", "mint now" };
-static const char *const bench_gen_v_nft2[] = { "limited", "spots",
-	"opensea", "floor price" };
-static const char *const bench_gen_v_de[] = { "gewinnspiel", "kostenlos",
-	"gratis", "gutschein", "sofort" };
+static const char *const bench_gen_v_harass2[]
+    = { "yourself", "die", "get cancer", "rot" };
+static const char *const bench_gen_v_doxx[]
+    = { "home address", "phone number", "lives at", "real name" };
+static const char *const bench_gen_v_doxx2[]
+    = { "leaked", "exposed", "dox", "here is" };
+static const char *const bench_gen_v_phish[]
+    = { "verify your", "confirm your", "update your", "suspended" };
+static const char *const bench_gen_v_phish2[]
+    = { "account", "password", "login", "wallet seed", "recovery phrase" };
+static const char *const bench_gen_v_support[]
+    = { "tech support", "customer service", "helpline", "support number" };
+static const char *const bench_gen_v_support2[]
+    = { "call now", "toll free", "1-800", "24/7" };
+static const char *const bench_gen_v_forex[]
+    = { "forex", "binary options", "trading bot", "signals group" };
+static const char *const bench_gen_v_forex2[]
+    = { "daily profit", "roi", "returns", "passive income" };
+static const char *const bench_gen_v_nft[]
+    = { "free mint", "whitelist", "nft drop", "mint now" };
+static const char *const bench_gen_v_nft2[]
+    = { "limited", "spots", "opensea", "floor price" };
+static const char *const bench_gen_v_de[]
+    = { "gewinnspiel", "kostenlos", "gratis", "gutschein", "sofort" };
 static const char *const bench_gen_v_de2[] = { "gewinnen", "verdienen",
 	"jetzt klicken", "nur heute", "bitcoin", "iphone" };
-static const char *const bench_gen_v_fr[] = { "gratuit", "gagnez",
-	"cadeau", "argent facile" };
-static const char *const bench_gen_v_fr2[] = { "cliquez ici",
-	"maintenant", "iphone", "bitcoin", "offre limitée" };
-static const char *const bench_gen_v_es[] = { "gratis", "gana",
-	"dinero fácil", "premio" };
-static const char *const bench_gen_v_es2[] = { "haz clic", "ahora",
-	"iphone", "bitcoin", "oferta limitada" };
-static const char *const bench_gen_v_pt[] = { "grátis", "ganhe",
-	"dinheiro fácil", "prêmio" };
-static const char *const bench_gen_v_pt2[] = { "clique aqui", "agora",
-	"iphone", "bitcoin", "oferta limitada" };
-static const char *const bench_gen_v_ru[] = { "бесплатно", "заработок",
-	"быстрые деньги", "казино" };
-static const char *const bench_gen_v_ru2[] = { "переходи", "по ссылке",
-	"только сегодня", "бонус", "пиши в личку" };
-static const char *const bench_gen_v_ja[] = { "無料", "稼げる", "副業",
-	"簡単" };
-static const char *const bench_gen_v_ja2[] = { "今すぐ", "登録", "line",
-	"限定" };
+static const char *const bench_gen_v_fr[]
+    = { "gratuit", "gagnez", "cadeau", "argent facile" };
+static const char *const bench_gen_v_fr2[]
+    = { "cliquez ici", "maintenant", "iphone", "bitcoin", "offre limitée" };
+static const char *const bench_gen_v_es[]
+    = { "gratis", "gana", "dinero fácil", "premio" };
+static const char *const bench_gen_v_es2[]
+    = { "haz clic", "ahora", "iphone", "bitcoin", "oferta limitada" };
+static const char *const bench_gen_v_pt[]
+    = { "grátis", "ganhe", "dinheiro fácil", "prêmio" };
+static const char *const bench_gen_v_pt2[]
+    = { "clique aqui", "agora", "iphone", "bitcoin", "oferta limitada" };
+static const char *const bench_gen_v_ru[]
+    = { "бесплатно", "заработок", "быстрые деньги", "казино" };
+static const char *const bench_gen_v_ru2[]
+    = { "переходи", "по ссылке", "только сегодня", "бонус", "пиши в личку" };
+static const char *const bench_gen_v_ja[]
+    = { "無料", "稼げる", "副業", "簡単" };
+static const char *const bench_gen_v_ja2[]
+    = { "今すぐ", "登録", "line", "限定" };
 
 #define BENCH_GEN_AB(a, b) (a), nitems(a), (b), nitems(b)
 static const struct bench_gen_topic bench_gen_topics[] = {
@@ -1622,8 +1639,8 @@ static const struct bench_gen_topic bench_gen_topics[] = {
 	{ "CRYPTO_PROMO", "coin promotions", "crypto", BENCH_GEN_F_CRYPTO,
 	    "text", true, true,
 	    BENCH_GEN_AB(bench_gen_v_coin, bench_gen_v_promo) },
-	{ "CASINO_OFFER", "casino bonus offers", "casino",
-	    BENCH_GEN_F_CASINO, "text", true, true,
+	{ "CASINO_OFFER", "casino bonus offers", "casino", BENCH_GEN_F_CASINO,
+	    "text", true, true,
 	    BENCH_GEN_AB(bench_gen_v_casino, bench_gen_v_offer) },
 	{ "EASY_MONEY", "work-from-home money", "scam", BENCH_GEN_F_SCAMS,
 	    "text", true, true,
@@ -1631,14 +1648,13 @@ static const struct bench_gen_topic bench_gen_topics[] = {
 	{ "CELEB_GIVEAWAY", "fake celebrity giveaways", "crypto",
 	    BENCH_GEN_F_CRYPTO, "text", true, true,
 	    BENCH_GEN_AB(bench_gen_v_celeb, bench_gen_v_celeb2) },
-	{ "PHARMA", "pharmacy spam", "spam", BENCH_GEN_F_SCAMS, "text",
-	    false, true,
-	    BENCH_GEN_AB(bench_gen_v_pharma, bench_gen_v_pharma2) },
+	{ "PHARMA", "pharmacy spam", "spam", BENCH_GEN_F_SCAMS, "text", false,
+	    true, BENCH_GEN_AB(bench_gen_v_pharma, bench_gen_v_pharma2) },
 	{ "REPLICA", "counterfeit goods", "spam", BENCH_GEN_F_SCAMS, "text",
 	    false, true,
 	    BENCH_GEN_AB(bench_gen_v_replica, bench_gen_v_brands) },
-	{ "GROWTH_HACK", "bought followers and seo", "spam",
-	    BENCH_GEN_F_SCAMS, "text", false, true,
+	{ "GROWTH_HACK", "bought followers and seo", "spam", BENCH_GEN_F_SCAMS,
+	    "text", false, true,
 	    BENCH_GEN_AB(bench_gen_v_growth, bench_gen_v_growth2) },
 	{ "ADULT_BAIT", "adult bait", "nsfw-spam", BENCH_GEN_F_SCAMS, "text",
 	    false, true, BENCH_GEN_AB(bench_gen_v_adult, bench_gen_v_adult2) },
@@ -1653,8 +1669,8 @@ static const struct bench_gen_topic bench_gen_topics[] = {
 	    BENCH_GEN_AB(bench_gen_v_inherit, bench_gen_v_inherit2) },
 	{ "ESSAY_MILL", "essay mills", "spam", BENCH_GEN_F_SCAMS, "text",
 	    false, true, BENCH_GEN_AB(bench_gen_v_essay, bench_gen_v_essay2) },
-	{ "HARASSMENT", "threats and wishing harm", "abuse",
-	    BENCH_GEN_F_ABUSE, "text", false, true,
+	{ "HARASSMENT", "threats and wishing harm", "abuse", BENCH_GEN_F_ABUSE,
+	    "text", false, true,
 	    BENCH_GEN_AB(bench_gen_v_harass, bench_gen_v_harass2) },
 	{ "DOXXING", "publishing personal data", "abuse", BENCH_GEN_F_ABUSE,
 	    "text", false, true,
@@ -1670,7 +1686,8 @@ static const struct bench_gen_topic bench_gen_topics[] = {
 	{ "NFT_MINT", "nft mint spam", "crypto", BENCH_GEN_F_CRYPTO, "text",
 	    false, true, BENCH_GEN_AB(bench_gen_v_nft, bench_gen_v_nft2) },
 	{ "DE_GEWINNSPIEL", "German prize spam", "i18n", BENCH_GEN_F_I18N,
-	    "text", false, true, BENCH_GEN_AB(bench_gen_v_de, bench_gen_v_de2) },
+	    "text", false, true,
+	    BENCH_GEN_AB(bench_gen_v_de, bench_gen_v_de2) },
 	{ "FR_GRATUIT", "French prize spam", "i18n", BENCH_GEN_F_I18N, "text",
 	    false, true, BENCH_GEN_AB(bench_gen_v_fr, bench_gen_v_fr2) },
 	{ "ES_GRATIS", "Spanish prize spam", "i18n", BENCH_GEN_F_I18N, "text",
@@ -1686,19 +1703,20 @@ static const struct bench_gen_topic bench_gen_topics[] = {
 	    BENCH_GEN_AB(bench_gen_v_ja, bench_gen_v_ja2) },
 };
 
-/* ---- rules: writer -------------------------------------------------------- */
+/* ---- rules: writer --------------------------------------------------------
+ */
 
 struct bench_gen_rules {
 	struct bench_gen_rng  r;
 	struct bench_gen_buf  file[BENCH_GEN_F_COUNT];
 	struct bench_gen_buf *b; /* file of the rule being written */
-	unsigned	      idx;
-	bool		      occurs;
+	unsigned              idx;
+	bool                  occurs;
 };
 
 static void
-bench_gen_rule_open(struct bench_gen_rules *g, unsigned file,
-    const char *name, bool numbered, const char *desc, const char *group)
+bench_gen_rule_open(struct bench_gen_rules *g, unsigned file, const char *name,
+    bool numbered, const char *desc, const char *group)
 {
 	g->b = &g->file[file];
 	if (numbered)
@@ -1722,17 +1740,17 @@ bench_gen_rule_score(struct bench_gen_rules *g, uint32_t lo2, uint32_t hi2)
 static void
 bench_gen_rule_close(struct bench_gen_rules *g)
 {
-	static const char *const act[] = { "flag", "flag", "flag", "flag",
-		"flag", "sensitive", "sensitive", "silence", "delete",
-		"suspend" };
+	static const char *const act[]
+	    = { "flag", "flag", "flag", "flag", "flag", "sensitive",
+		      "sensitive", "silence", "delete", "suspend" };
 
 	if (g->occurs)
 		bench_gen_rule_score(g, 2, 8);
 	else
 		bench_gen_rule_score(g, 1, 10);
 	if (bench_gen_chance(&g->r, 120))
-		bench_gen_printf(g->b, "\taction %s\n",
-		    BENCH_GEN_PICK(&g->r, act));
+		bench_gen_printf(
+		    g->b, "\taction %s\n", BENCH_GEN_PICK(&g->r, act));
 	bench_gen_puts(g->b, "}\n\n");
 }
 
@@ -1755,12 +1773,12 @@ bench_gen_re_word(struct bench_gen_buf *b, const char *w, bool lit_space)
 /* (?:w|w|…) of k distinct words of tab (n <= 64); without the group
  * when `bare` (the caller supplies it). */
 static void
-bench_gen_re_alt(struct bench_gen_rules *g, const char *const *tab,
-    size_t n, uint32_t k, bool bare)
+bench_gen_re_alt(struct bench_gen_rules *g, const char *const *tab, size_t n,
+    uint32_t k, bool bare)
 {
 	uint64_t used = 0;
 	uint32_t i, j;
-	bool	 lit = bench_gen_chance(&g->r, 200);
+	bool     lit = bench_gen_chance(&g->r, 200);
 
 	if (k > n)
 		k = (uint32_t) n;
@@ -1792,28 +1810,30 @@ bench_gen_re_flags(struct bench_gen_rules *g, bool dotall_ok)
 static void
 bench_gen_rule_conds(struct bench_gen_rules *g, bool age_ok)
 {
-	static const char *const age[] = { "1d", "2d", "3d", "7d", "14d",
-		"30d", "90d", "2w", "48h" };
-	static const uint32_t	 fol[] = { 50, 100, 500, 1000, 5000 };
-	struct bench_gen_rng	*r = &g->r;
+	static const char *const age[]
+	    = { "1d", "2d", "3d", "7d", "14d", "30d", "90d", "2w", "48h" };
+	static const uint32_t fol[] = { 50, 100, 500, 1000, 5000 };
+	struct bench_gen_rng *r = &g->r;
 
 	if (bench_gen_chance(r, 250) && age_ok)
-		bench_gen_printf(g->b, "\twhen account_age < %s\n",
-		    BENCH_GEN_PICK(r, age));
+		bench_gen_printf(
+		    g->b, "\twhen account_age < %s\n", BENCH_GEN_PICK(r, age));
 	if (bench_gen_chance(r, 150))
-		bench_gen_printf(g->b, "\tunless followers > %u\n",
-		    BENCH_GEN_PICK(r, fol));
+		bench_gen_printf(
+		    g->b, "\tunless followers > %u\n", BENCH_GEN_PICK(r, fol));
 	if (bench_gen_chance(r, 60))
 		bench_gen_printf(g->b, "\tunless statuses > %u\n",
 		    10 * BENCH_GEN_PICK(r, fol));
 	if (bench_gen_chance(r, 80))
-		bench_gen_puts(g->b, bench_gen_chance(r, 500)
-			? "\twhen visibility public,unlisted\n"
-			: "\twhen visibility public\n");
+		bench_gen_puts(g->b,
+		    bench_gen_chance(r, 500)
+		        ? "\twhen visibility public,unlisted\n"
+		        : "\twhen visibility public\n");
 	if (bench_gen_chance(r, 80))
-		bench_gen_puts(g->b, bench_gen_chance(r, 500)
-			? "\twhen kind status\n"
-			: "\twhen kind status.created,status.updated\n");
+		bench_gen_puts(g->b,
+		    bench_gen_chance(r, 500)
+		        ? "\twhen kind status\n"
+		        : "\twhen kind status.created,status.updated\n");
 	if (bench_gen_chance(r, 40))
 		bench_gen_puts(g->b, "\twhen links >= 1\n");
 	if (bench_gen_chance(r, 30))
@@ -1823,12 +1843,13 @@ bench_gen_rule_conds(struct bench_gen_rules *g, bool age_ok)
 		bench_gen_puts(g->b, "\twhen local\n");
 }
 
-/* ---- rules: the fixed core ------------------------------------------------ */
+/* ---- rules: the fixed core ------------------------------------------------
+ */
 
 static void
 bench_gen_core_hosts(struct bench_gen_rules *g)
 {
-	char	 host[BENCH_GEN_URL_BYTES];
+	char     host[BENCH_GEN_URL_BYTES];
 	uint32_t i;
 
 	bench_gen_rule_open(g, BENCH_GEN_F_CORE, "SPAM_HOSTS", false,
@@ -1840,8 +1861,9 @@ bench_gen_core_hosts(struct bench_gen_rules *g)
 			bench_gen_putc(g->b, '|');
 		bench_gen_re_word(g->b, host, false);
 	}
-	bench_gen_printf(g->b, ")$/\n\tscore 3.0\n\texpect hit \"visit "
-			       "https://%s/claim now\"\n}\n\n",
+	bench_gen_printf(g->b,
+	    ")$/\n\tscore 3.0\n\texpect hit \"visit "
+	    "https://%s/claim now\"\n}\n\n",
 	    (bench_gen_spam_host(0, host, sizeof(host)), host));
 }
 
@@ -1881,8 +1903,8 @@ static const char *const bench_gen_core[] = {
 	"\twhen account_age < 30d\n\tscore 1.0\n}\n\n",
 };
 
-_Static_assert(nitems(bench_gen_core) == BENCH_GEN_CORE_RULES,
-    "core rule count");
+_Static_assert(
+    nitems(bench_gen_core) == BENCH_GEN_CORE_RULES, "core rule count");
 
 static void
 bench_gen_rule_core(struct bench_gen_rules *g)
@@ -1890,11 +1912,12 @@ bench_gen_rule_core(struct bench_gen_rules *g)
 	if (bench_gen_core[g->idx] == NULL)
 		bench_gen_core_hosts(g);
 	else
-		bench_gen_puts(&g->file[BENCH_GEN_F_CORE],
-		    bench_gen_core[g->idx]);
+		bench_gen_puts(
+		    &g->file[BENCH_GEN_F_CORE], bench_gen_core[g->idx]);
 }
 
-/* ---- rules: templates ----------------------------------------------------- */
+/* ---- rules: templates -----------------------------------------------------
+ */
 
 static const struct bench_gen_topic *
 bench_gen_topic_pick(struct bench_gen_rules *g)
@@ -1911,15 +1934,15 @@ bench_gen_topic_pick(struct bench_gen_rules *g)
 static void
 bench_gen_rule_phrase(struct bench_gen_rules *g)
 {
-	static const uint32_t	      gap[] = { 20, 30, 40, 60, 80 };
+	static const uint32_t         gap[] = { 20, 30, 40, 60, 80 };
 	const struct bench_gen_topic *t = bench_gen_topic_pick(g);
-	const char		     *wb = t->bounded ? "\\b" : "";
+	const char                   *wb = t->bounded ? "\\b" : "";
 
 	bench_gen_rule_open(g, t->file, t->name, true, t->desc, t->group);
 	bench_gen_printf(g->b, "\tmatch %s /%s", t->target, wb);
 	bench_gen_re_alt(g, t->a, t->na, bench_gen_range(&g->r, 1, 4), false);
-	bench_gen_printf(g->b, "%s.{0,%u}%s", wb, BENCH_GEN_PICK(&g->r, gap),
-	    wb);
+	bench_gen_printf(
+	    g->b, "%s.{0,%u}%s", wb, BENCH_GEN_PICK(&g->r, gap), wb);
 	bench_gen_re_alt(g, t->b, t->nb, bench_gen_range(&g->r, 1, 4), false);
 	bench_gen_puts(g->b, wb);
 	bench_gen_re_flags(g, true);
@@ -1927,19 +1950,23 @@ bench_gen_rule_phrase(struct bench_gen_rules *g)
 	bench_gen_rule_close(g);
 }
 
-/* TARGET /\b(?:a|b|…)\b/ over both lists: blocklist style. */
+/* TARGET /\b(?:a\s+x|b\s+y|…)\b/: a blocklist of phrases. */
 static void
 bench_gen_rule_keywords(struct bench_gen_rules *g)
 {
 	const struct bench_gen_topic *t = bench_gen_topic_pick(g);
-	const char		     *wb = t->bounded ? "\\b" : "";
-	uint32_t		      k = bench_gen_range(&g->r, 2, 5);
+	const char                   *wb = t->bounded ? "\\b" : "";
+	uint32_t                      k = bench_gen_range(&g->r, 2, 6), i;
 
 	bench_gen_rule_open(g, t->file, t->name, true, t->desc, t->group);
 	bench_gen_printf(g->b, "\tmatch %s /%s(?:", t->target, wb);
-	bench_gen_re_alt(g, t->a, t->na, k, true);
-	bench_gen_putc(g->b, '|');
-	bench_gen_re_alt(g, t->b, t->nb, k, true);
+	for (i = 0; i < k; i++) {
+		if (i > 0)
+			bench_gen_putc(g->b, '|');
+		bench_gen_re_alt(g, t->a, t->na, 1, true);
+		bench_gen_puts(g->b, t->bounded ? "\\s+" : "");
+		bench_gen_re_alt(g, t->b, t->nb, 1, true);
+	}
 	bench_gen_printf(g->b, ")%s", wb);
 	bench_gen_re_flags(g, false);
 	bench_gen_rule_conds(g, true);
@@ -1950,9 +1977,9 @@ bench_gen_rule_keywords(struct bench_gen_rules *g)
 static void
 bench_gen_rule_hosts(struct bench_gen_rules *g)
 {
-	char	 host[BENCH_GEN_URL_BYTES];
-	uint32_t n = bench_gen_chance(&g->r, 600) ? 1 : bench_gen_range(&g->r,
-							    2, 12);
+	char     host[BENCH_GEN_URL_BYTES];
+	uint32_t n
+	    = bench_gen_chance(&g->r, 600) ? 1 : bench_gen_range(&g->r, 2, 12);
 	uint32_t i, h;
 
 	bench_gen_rule_open(g, BENCH_GEN_F_HOSTS, "BLOCKED_HOST", true,
@@ -1961,7 +1988,7 @@ bench_gen_rule_hosts(struct bench_gen_rules *g)
 	bench_gen_puts(g->b, n > 1 ? "(?:" : "");
 	for (i = 0; i < n; i++) {
 		h = g->occurs ? bench_gen_below(&g->r, BENCH_GEN_SPAM_HOSTS)
-			      : 1000 + bench_gen_below(&g->r, 1000000);
+		              : 1000 + bench_gen_below(&g->r, 1000000);
 		bench_gen_spam_host(h, host, sizeof(host));
 		bench_gen_puts(g->b, i > 0 ? "|" : "");
 		bench_gen_re_word(g->b, host, false);
@@ -1980,82 +2007,121 @@ struct bench_gen_pat {
 };
 
 static const struct bench_gen_pat bench_gen_pats_occ[] = {
-	{ "REF_PARAM", "affiliate parameters in links", "url", "/[?&](?:ref|aff|promo|code)=\\w{%u,}/" },
-	{ "CLAIM_PATH", "claim landing pages", "url", "/\\/claim\\?ref=\\d{%u,}/" },
-	{ "PROMO_PATH", "promo-code landing pages", "url", "/\\/promo\\/[a-z]{2}\\d{1,%u}$/i" },
-	{ "UTM_MASTO", "campaign links aimed at Mastodon", "url", "/[?&]utm_source=masto(?:$|&)/" },
-	{ "SPAM_TAGS", "spam hashtags", "hashtag", "/^(?:crypto|airdrop|giveaway|btc|eth|nft|"
-				  "casino|slots)$/" },
-	{ "DIGIT_USERNAME", "generated usernames", "username", "/^[a-z]+\\d{%u,}$/" },
-	{ "CELEB_NAME", "celebrity impersonation", "display_name", "/\\belon\\b.{0,%u}\\bmusk\\b/i" },
+	{ "REF_PARAM", "affiliate parameters in links", "url",
+	    "/[?&](?:ref|aff|promo|code)=\\w{%u,}/" },
+	{ "CLAIM_PATH", "claim landing pages", "url",
+	    "/\\/claim\\?ref=\\d{%u,}/" },
+	{ "PROMO_PATH", "promo-code landing pages", "url",
+	    "/\\/promo\\/[a-z]{2}\\d{1,%u}$/i" },
+	{ "UTM_MASTO", "campaign links aimed at Mastodon", "url",
+	    "/[?&]utm_source=masto(?:$|&)/" },
+	{ "SPAM_TAGS", "spam hashtags", "hashtag",
+	    "/^(?:crypto|airdrop|giveaway|btc|eth|nft|"
+	    "casino|slots)$/" },
+	{ "DIGIT_USERNAME", "generated usernames", "username",
+	    "/^[a-z]+\\d{%u,}$/" },
+	{ "CELEB_NAME", "celebrity impersonation", "display_name",
+	    "/\\belon\\b.{0,%u}\\bmusk\\b/i" },
 	{ "SUPPORT_NAME", "fake support accounts", "display_name",
 	    "/\\b(?:support|help\\s*desk|official)\\b/" },
-	{ "MONEY_EMOJI_NAME", "money emoji in the name", "display_name", "/[💰💸🚀💋]/" },
+	{ "MONEY_EMOJI_NAME", "money emoji in the name", "display_name",
+	    "/[💰💸💋]/" },
 	{ "SIGNALS_BIO", "trading-signal sellers", "bio",
-	    "/\\b(?:dm|message)\\s+(?:me|us)\\b.{0,%u}\\b(?:signals|invest\\w*|"
+	    "/\\b(?:dm|message)\\s+(?:me|us)\\b.{0,%u}\\b(?:signals|invest\\w*"
+	    "|"
 	    "details)\\b/" },
-	{ "PROFIT_BIO", "guaranteed-profit promises", "bio", "/\\b(?:100%%|guaranteed)\\s+profit\\b/" },
-	{ "FULLWIDTH_NAME", "fullwidth letters in the name", "display_name:raw", "/[\\x{FF21}-\\x{FF5A}]{%u,}/" },
-	{ "FULLWIDTH_TEXT", "fullwidth letters in the text", "text:raw", "/[\\x{FF21}-\\x{FF5A}]{%u,}/" },
-	{ "MATH_LETTERS", "mathematical letters used as text", "text:raw", "/[\\x{1D400}-\\x{1D7FF}]{%u,}/" },
-	{ "CYRILLIC_IN_LATIN", "Cyrillic letters inside Latin words", "text:raw",
-	    "/[a-z][\\x{0400}-\\x{04FF}]{1,%u}[a-z]/i" },
+	{ "PROFIT_BIO", "guaranteed-profit promises", "bio",
+	    "/\\b(?:100%%|guaranteed)\\s+profit\\b/" },
+	{ "FULLWIDTH_NAME", "fullwidth letters in the name",
+	    "display_name:raw", "/[\\x{FF21}-\\x{FF5A}]{%u,}/" },
+	{ "FULLWIDTH_TEXT", "fullwidth letters in the text", "text:raw",
+	    "/[\\x{FF21}-\\x{FF5A}]{%u,}/" },
+	{ "MATH_LETTERS", "mathematical letters used as text", "text:raw",
+	    "/[\\x{1D400}-\\x{1D7FF}]{%u,}/" },
+	{ "CYRILLIC_IN_LATIN", "Cyrillic letters inside Latin words",
+	    "text:raw", "/[a-z][\\x{0400}-\\x{04FF}]{1,%u}[a-z]/i" },
 };
 
 static const struct bench_gen_pat bench_gen_pats_rare[] = {
-	{ "EXECUTABLE_LINK", "links to executables", "url", "/\\.(?:exe|scr|apk|msi|bat)(?:$|\\?)/" },
-	{ "WP_LOGIN", "links to WordPress logins", "url", "/\\/wp-(?:admin|login)\\.php/" },
-	{ "TOKEN_PARAM", "session tokens in links", "url", "/[?&](?:token|session|sid)=[a-f0-9]{%u,}/" },
+	{ "EXECUTABLE_LINK", "links to executables", "url",
+	    "/\\.(?:exe|scr|apk|msi|bat)(?:$|\\?)/" },
+	{ "WP_LOGIN", "links to WordPress logins", "url",
+	    "/\\/wp-(?:admin|login)\\.php/" },
+	{ "TOKEN_PARAM", "session tokens in links", "url",
+	    "/[?&](?:token|session|sid)=[a-f0-9]{%u,}/" },
 	{ "IP_LINK", "links to bare IP addresses", "url",
 	    "/^https?:\\/\\/\\d{1,3}(?:\\.\\d{1,3}){3}(?::\\d{2,5})?\\//" },
 	{ "PHARMA_PATH", "pharmacy shop paths", "url",
 	    "/\\/(?:buy-|cheap-)?(?:viagra|cialis|tramadol)(?:-\\w+){0,%u}/" },
-	{ "SHORTENER", "link shorteners", "host", "/^(?:bit\\.ly|tinyurl\\.com|cutt\\.ly|is\\.gd|"
-			       "t\\.co|rb\\.gy|shorturl\\.at)$/" },
+	{ "SHORTENER", "link shorteners", "host",
+	    "/^(?:bit\\.ly|tinyurl\\.com|cutt\\.ly|is\\.gd|"
+	    "t\\.co|rb\\.gy|shorturl\\.at)$/" },
 	{ "FOLLOWBACK_TAGS", "follow-back hashtags", "hashtag",
 	    "/^(?:followback|f4f|l4l|teamfollowback|instafollow)$/" },
-	{ "NSFW_TAGS", "adult hashtags", "hashtag", "/^(?:onlyfans|nsfw\\w*|porn\\w*)$/" },
+	{ "NSFW_TAGS", "adult hashtags", "hashtag",
+	    "/^(?:onlyfans|nsfw\\w*|porn\\w*)$/" },
 	{ "STAFF_USERNAME", "staff impersonation", "username",
 	    "/^(?:support|help|admin|mod)[_.]?(?:team|desk|official)\\d*$/" },
 	{ "VERIFIED_NAME", "fake verified names", "display_name",
 	    "/\\b(?:official|verified)\\s*(?:account|support|team)\\b/" },
 	{ "SUGAR_BIO", "sugar-daddy bios", "bio",
 	    "/\\b(?:sugar\\s+daddy|looking\\s+for\\s+(?:fun|love))\\b/" },
-	{ "TELEGRAM_BIO", "Telegram contact in the bio", "bio", "/\\bt\\.me\\/[a-z0-9_]{%u,}/i" },
+	{ "TELEGRAM_BIO", "Telegram contact in the bio", "bio",
+	    "/\\bt\\.me\\/[a-z0-9_]{%u,}/i" },
 	{ "WHATSAPP_BIO", "WhatsApp number in the bio", "bio",
 	    "/\\b(?:whatsapp|wa\\.me)\\b.{0,20}\\+?\\d{%u,}/" },
-	{ "QR_ALT", "QR codes in images", "media_description", "/\\b(?:scan|qr)\\s+(?:code|me)\\b/" },
+	{ "QR_ALT", "QR codes in images", "media_description",
+	    "/\\b(?:scan|qr)\\s+(?:code|me)\\b/" },
 	{ "CLICK_ALT", "click-the-link alt text", "media_description",
 	    "/\\b(?:click|visit)\\s+(?:the\\s+)?link\\b.{0,%u}/" },
-	{ "NSFW_CW", "adult content warnings", "spoiler", "/\\b(?:nsfw|lewd|18\\+)/" },
+	{ "NSFW_CW", "adult content warnings", "spoiler",
+	    "/\\b(?:nsfw|lewd|18\\+)/" },
 	{ "BAD_MENTION", "mentions of spam instances", "mention",
 	    "/@(?:spam|bot|promo)[a-z0-9-]*\\.(?:xyz|top|click)$/" },
-	{ "BAD_DOMAIN", "numbered spam domains", "domain", "/(?:^|\\.)(?:spam|promo)-?\\d{%u,}\\./" },
-	{ "ROBOT_ACCT", "generated remote accounts", "acct", "/^[a-z]+\\d{%u,}@/" },
-	{ "ZERO_WIDTH_RUN", "runs of zero-width characters", "text:raw", "/[\\x{200B}-\\x{200D}\\x{2060}]{%u,}/" },
-	{ "BIDI_CONTROL", "bidi override characters", "text:raw", "/[\\x{202A}-\\x{202E}\\x{2066}-\\x{2069}]/" },
+	{ "BAD_DOMAIN", "numbered spam domains", "domain",
+	    "/(?:^|\\.)(?:spam|promo)-?\\d{%u,}\\./" },
+	{ "ROBOT_ACCT", "generated remote accounts", "acct",
+	    "/^[a-z]+\\d{%u,}@/" },
+	{ "ZERO_WIDTH_RUN", "runs of zero-width characters", "text:raw",
+	    "/[\\x{200B}-\\x{200D}\\x{2060}]{%u,}/" },
+	{ "BIDI_CONTROL", "bidi override characters", "text:raw",
+	    "/[\\x{202A}-\\x{202E}\\x{2066}-\\x{2069}]/" },
 	{ "REPORT_LEGAL", "reports about legal matters", "report_comment",
 	    "/\\b(?:csam|copyright|dmca|court\\s+order)\\b/" },
-	{ "REPORT_SPAM", "reports filed as spam", "report_category", "/^spam$/" },
+	{ "REPORT_SPAM", "reports filed as spam", "report_category",
+	    "/^spam$/" },
 };
 
 /* Backreferences and lookaround: PCRE2 only, the prefilter approximates. */
 static const struct bench_gen_pat bench_gen_pats_pcre[] = {
-	{ "CHAR_FLOOD", "one character repeated", "text", "/(\\w)\\1{%u,}/" },
-	{ "WORD_REPEAT", "one word three times", "text", "/\\b(\\w+)\\s+\\1\\s+\\1\\b/" },
 	{ "COIN_ADDRESS", "coin addresses", "text",
 	    "/(?<![\\w.])(?:btc|eth)\\s*(?:address|wallet)\\b/" },
 	{ "CLAIM_NOT_WARRANTY", "claims that are not warranty claims", "text",
-	    "/\\bclaim\\b(?!.{0,%u}\\bwarranty\\b)/" },
-	{ "COIN_AND_GIVEAWAY", "coins and giveaways anywhere in the text", "text",
-	    "/^(?=.*\\b(?:crypto|btc|eth)\\b)(?=.*\\b(?:giveaway|airdrop)\\b)/s" },
+	    "/\\bclaim\\b(?!.{0,%u0}\\bwarranty\\b)/" },
+	{ "COIN_AND_GIVEAWAY", "coins and giveaways anywhere in the text",
+	    "text",
+	    "/^(?=.*\\b(?:crypto|btc|eth)\\b)(?=.*\\b(?:giveaway|airdrop)\\b)/"
+	    "s" },
 	{ "DOLLARS_PER_DAY", "dollars per day", "text",
 	    "/(?<=\\$)\\d{%u,}\\s*(?:per|a)\\s*(?:day|week)\\b/" },
-	{ "FREE_TWICE", "free, and free again", "text", "/\\b(free)\\b.{0,%u}\\b\\1\\b/" },
-	{ "ATOMIC_BONUS", "percent bonus", "text", "/(?>\\d+)%%\\s*bonus\\b/" },
-	{ "SAME_WORD_4X", "one word four times", "text", "/\\b(\\w{3,})\\W+\\1\\W+\\1\\W+\\1\\b/" },
-	{ "NOT_A_SCAM", "the word scam, unless denied", "text", "/(?<!\\bnot\\s)\\bscam\\b/" },
+	{ "FREE_TWICE", "free, and free again", "text",
+	    "/\\b(free)\\b.{0,%u0}\\b\\1\\b/" },
+	{ "ATOMIC_BONUS", "percent bonus", "text",
+	    "/(?>\\d+)%%\\s*bonus\\b/" },
+	{ "NOT_A_SCAM", "the word scam, unless denied", "text",
+	    "/(?<!\\bnot\\s)\\bscam\\b/" },
 };
+
+/* Detectors with no literal at all: every event needs PCRE2 for them, so
+ * a rule set has each once (at these rule numbers), as mod teams do. */
+static const struct bench_gen_pat bench_gen_pats_noliteral[] = {
+	{ "CHAR_FLOOD", "one character repeated", "text", "/(\\w)\\1{%u,}/" },
+	{ "WORD_REPEAT", "one word three times", "text",
+	    "/\\b(\\w+)\\s+\\1\\s+\\1\\b/" },
+	{ "SAME_WORD_4X", "one word four times", "text",
+	    "/\\b(\\w{3,})\\W+\\1\\W+\\1\\W+\\1\\b/" },
+};
+static const unsigned bench_gen_noliteral_at[] = { 50, 150, 250 };
 
 static void
 bench_gen_rule_pat(struct bench_gen_rules *g, const struct bench_gen_pat *p,
@@ -2076,9 +2142,11 @@ bench_gen_target_file(const char *target)
 {
 	if (strncmp(target, "url", 3) == 0 || strncmp(target, "host", 4) == 0)
 		return BENCH_GEN_F_LINKS;
-	if (strncmp(target, "text", 4) == 0 || strncmp(target, "report", 6) == 0)
+	if (strncmp(target, "text", 4) == 0
+	    || strncmp(target, "report", 6) == 0)
 		return BENCH_GEN_F_MISC;
-	if (strncmp(target, "media", 5) == 0 || strncmp(target, "spoiler", 7) == 0)
+	if (strncmp(target, "media", 5) == 0
+	    || strncmp(target, "spoiler", 7) == 0)
 		return BENCH_GEN_F_MEDIA;
 	return BENCH_GEN_F_ACCOUNTS;
 }
@@ -2095,31 +2163,71 @@ bench_gen_rule_other(struct bench_gen_rules *g)
 	bench_gen_rule_pat(g, p, bench_gen_target_file(p->target), "spam");
 }
 
+/* Lookaround and backreferences around topic words: PCRE2 constructs that
+ * still carry literals for the prefilter. */
+static void
+bench_gen_rule_context(struct bench_gen_rules *g)
+{
+	static const uint32_t         gap[] = { 20, 40, 80 };
+	const struct bench_gen_topic *t = bench_gen_topic_pick(g);
+	const char                   *wb = t->bounded ? "\\b" : "";
+	char                          name[BENCH_GEN_NAME_BYTES];
+	uint32_t                      form = bench_gen_below(&g->r, 4);
+	uint32_t                      k = bench_gen_range(&g->r, 1, 3);
+	uint32_t                      n = BENCH_GEN_PICK(&g->r, gap);
+
+	(void) snprintf(name, sizeof(name), "%s_CONTEXT", t->name);
+	bench_gen_rule_open(g, t->file, name, true, t->desc, t->group);
+	bench_gen_printf(g->b, "\tmatch %s /", t->target);
+	if (form == 0) /* not after a denial */
+		bench_gen_printf(g->b, "(?<!\\bnot\\s)%s", wb);
+	else if (form == 1) /* both, anywhere, in either order */
+		bench_gen_printf(g->b, "^(?=[\\s\\S]*%s", wb);
+	else
+		bench_gen_printf(g->b, "%s%s", wb, form == 3 ? "(" : "");
+	bench_gen_re_alt(g, t->a, t->na, k, form == 3);
+	if (form == 0)
+		bench_gen_printf(g->b, "%s.{0,%u}%s", wb, n, wb);
+	else if (form == 1)
+		bench_gen_printf(g->b, "%s)(?=[\\s\\S]*%s", wb, wb);
+	else if (form == 2) /* unless followed by */
+		bench_gen_printf(g->b, "%s(?!.{0,%u}%s", wb, n, wb);
+	else /* the same word twice */
+		bench_gen_printf(g->b, ")%s.{0,%u}%s\\1%s", wb, n, wb, wb);
+	if (form != 3)
+		bench_gen_re_alt(g, t->b, t->nb, k, false);
+	bench_gen_puts(g->b, form == 0 ? wb : form == 3 ? "" : wb);
+	bench_gen_puts(g->b, form == 1 || form == 2 ? ")" : "");
+	bench_gen_re_flags(g, false);
+	bench_gen_rule_conds(g, true);
+	bench_gen_rule_close(g);
+}
+
 static void
 bench_gen_rule_numeric(struct bench_gen_rules *g)
 {
 	struct bench_gen_rng *r = &g->r;
 
-	bench_gen_rule_open(g, BENCH_GEN_F_MISC, "VOLUME", true,
-	    "volume signals", "spam");
+	bench_gen_rule_open(
+	    g, BENCH_GEN_F_MISC, "VOLUME", true, "volume signals", "spam");
 	switch (bench_gen_below(r, 4)) {
 	case 0:
 		bench_gen_printf(g->b, "\twhen mentions >= %u\n",
 		    bench_gen_range(r, 6, 12));
 		break;
 	case 1:
-		bench_gen_printf(g->b, "\twhen links >= %u\n",
-		    bench_gen_range(r, 2, 4));
+		bench_gen_printf(
+		    g->b, "\twhen links >= %u\n", bench_gen_range(r, 2, 4));
 		break;
 	case 2:
-		bench_gen_printf(g->b, "\twhen hashtags >= %u\n",
-		    bench_gen_range(r, 5, 8));
+		bench_gen_printf(
+		    g->b, "\twhen hashtags >= %u\n", bench_gen_range(r, 5, 8));
 		break;
 	default:
 		bench_gen_puts(g->b, "\twhen media >= 4\n");
 	}
-	bench_gen_printf(g->b, "\twhen account_age < %ud\n",
-	    bench_gen_range(r, 1, 30));
+	bench_gen_printf(
+	    g->b, "\twhen account_age < %ud\n", bench_gen_range(r, 1, 30));
 	bench_gen_rule_conds(g, false);
 	bench_gen_rule_close(g);
 }
@@ -2139,21 +2247,43 @@ bench_gen_rule_one(struct bench_gen_rules *g)
 		bench_gen_rule_hosts(g);
 	else if (x < 920)
 		bench_gen_rule_other(g);
-	else if (x < 960)
+	else if (x < 940)
 		bench_gen_rule_pat(g,
 		    &BENCH_GEN_PICK(&g->r, bench_gen_pats_pcre),
 		    BENCH_GEN_F_MISC, "pcre");
+	else if (x < 960)
+		bench_gen_rule_context(g);
 	else
 		bench_gen_rule_numeric(g);
+}
+
+/* Rule number idx: the core, a literal-free detector, or a random one. */
+static void
+bench_gen_rule_at(struct bench_gen_rules *g)
+{
+	size_t i;
+
+	if (g->idx < BENCH_GEN_CORE_RULES) {
+		bench_gen_rule_core(g);
+		return;
+	}
+	for (i = 0; i < nitems(bench_gen_noliteral_at); i++)
+		if (g->idx == bench_gen_noliteral_at[i]) {
+			g->occurs = false;
+			bench_gen_rule_pat(g, &bench_gen_pats_noliteral[i],
+			    BENCH_GEN_F_MISC, "pcre");
+			return;
+		}
+	bench_gen_rule_one(g);
 }
 
 static int
 bench_gen_rules_write(const char *dir, struct bench_gen_rules *g)
 {
-	char	 path[4096];
-	FILE	*fp;
+	char     path[4096];
+	FILE    *fp;
 	unsigned i;
-	int	 rv = 0;
+	int      rv = 0;
 
 	for (i = 0; i < BENCH_GEN_F_COUNT && rv == 0; i++) {
 		if (g->file[i].len == 0)
@@ -2162,11 +2292,12 @@ bench_gen_rules_write(const char *dir, struct bench_gen_rules *g)
 		    bench_gen_files[i]);
 		if ((fp = fopen(path, "w")) == NULL)
 			return MOD_EIO;
-		fprintf(fp, "# %s.rules: generated by bench_gen; do not edit.\n"
-			    "\n",
+		fprintf(fp,
+		    "# %s.rules: generated by bench_gen; do not edit.\n"
+		    "\n",
 		    bench_gen_files[i]);
-		if (fwrite(g->file[i].p, 1, g->file[i].len, fp) !=
-		    g->file[i].len)
+		if (fwrite(g->file[i].p, 1, g->file[i].len, fp)
+		    != g->file[i].len)
 			rv = MOD_EIO;
 		if (fclose(fp) != 0)
 			rv = MOD_EIO;
@@ -2178,18 +2309,15 @@ int
 bench_gen_rules(const char *dir, unsigned n, uint64_t seed)
 {
 	struct bench_gen_rules g;
-	unsigned	       i;
-	int		       rv;
+	unsigned               i;
+	int                    rv;
 
 	if (mkdir(dir, 0755) != 0 && errno != EEXIST)
 		return MOD_EIO;
 	memset(&g, 0, sizeof(g));
 	for (g.idx = 0; g.idx < n; g.idx++) {
 		bench_gen_seed(&g.r, seed, 4, g.idx);
-		if (g.idx < BENCH_GEN_CORE_RULES)
-			bench_gen_rule_core(&g);
-		else
-			bench_gen_rule_one(&g);
+		bench_gen_rule_at(&g);
 	}
 	rv = bench_gen_rules_write(dir, &g);
 	for (i = 0; i < BENCH_GEN_F_COUNT; i++)
@@ -2197,7 +2325,8 @@ bench_gen_rules(const char *dir, unsigned n, uint64_t seed)
 	return rv;
 }
 
-/* ---- command line --------------------------------------------------------- */
+/* ---- command line ---------------------------------------------------------
+ */
 
 #ifndef BENCH_GEN_NO_MAIN
 
@@ -2218,20 +2347,21 @@ bench_gen_num(const char *s, uint64_t max, uint64_t *out)
 static int
 bench_gen_usage(void)
 {
-	fprintf(stderr, "usage: bench_gen events N SEED > events.jsonl\n"
-			"       bench_gen rules N SEED DIR\n");
+	fprintf(stderr,
+	    "usage: bench_gen events N SEED > events.jsonl\n"
+	    "       bench_gen rules N SEED DIR\n");
 	return 2;
 }
 
 int
 main(int argc, char **argv)
 {
-	static char	       obuf[1 << 16];
+	static char            obuf[1 << 16];
 	struct bench_gen_stats st = { 0 };
-	uint64_t	       n, seed;
+	uint64_t               n, seed;
 
-	if (argc < 4 || bench_gen_num(argv[2], UINT32_MAX, &n) != 0 ||
-	    bench_gen_num(argv[3], UINT64_MAX, &seed) != 0)
+	if (argc < 4 || bench_gen_num(argv[2], UINT32_MAX, &n) != 0
+	    || bench_gen_num(argv[3], UINT64_MAX, &seed) != 0)
 		return bench_gen_usage();
 	if (strcmp(argv[1], "events") == 0 && argc == 4) {
 		(void) setvbuf(stdout, obuf, _IOFBF, sizeof(obuf));
@@ -2239,15 +2369,17 @@ main(int argc, char **argv)
 			fprintf(stderr, "bench_gen: write error\n");
 			return 1;
 		}
-		fprintf(stderr, "bench_gen: %" PRIu64 " events, %" PRIu64
-				" spam, %" PRIu64 " bytes\n",
+		fprintf(stderr,
+		    "bench_gen: %" PRIu64 " events, %" PRIu64 " spam, %" PRIu64
+		    " bytes\n",
 		    st.events, st.spam, st.bytes);
 		return 0;
 	}
 	if (strcmp(argv[1], "rules") == 0 && argc == 5) {
-		if (n > MOD_MAX_RULES_COUNT ||
-		    bench_gen_rules(argv[4], (unsigned) n, seed) != 0) {
-			fprintf(stderr, "bench_gen: cannot write %s\n", argv[4]);
+		if (n > MOD_MAX_RULES_COUNT
+		    || bench_gen_rules(argv[4], (unsigned) n, seed) != 0) {
+			fprintf(
+			    stderr, "bench_gen: cannot write %s\n", argv[4]);
 			return 1;
 		}
 		return 0;

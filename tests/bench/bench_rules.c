@@ -57,18 +57,18 @@
 
 /* Raw events: one allocation, split into lines. */
 struct bench_corpus {
-	char	*data;
-	size_t	 size;
-	char   **line;
-	size_t	*len;
-	size_t	 n;
+	char   *data;
+	size_t  size;
+	char  **line;
+	size_t *len;
+	size_t  n;
 };
 
 /* Pre-built views of the first n events. */
 struct bench_views {
 	struct event_view **v;
-	size_t		    n;
-	size_t		    bad; /* events that failed to parse or build */
+	size_t              n;
+	size_t              bad; /* events that failed to parse or build */
 };
 
 /* Result of comparing naive and prefiltered verdicts event by event. */
@@ -76,8 +76,8 @@ struct bench_equiv {
 	size_t events;
 	size_t mismatches; /* events whose verdicts differ at all */
 	size_t hit_events; /* events with at least one hit */
-	size_t proposals;  /* events with rule_decide() != none */
-	size_t d_hits;	   /* hit count or rule names differ */
+	size_t proposals; /* events with rule_decide() != none */
+	size_t d_hits; /* hit count or rule names differ */
 	size_t d_score;
 	size_t d_action;
 	size_t d_evidence; /* target, element, offset, length, excerpt */
@@ -86,16 +86,15 @@ struct bench_equiv {
 
 /* bench_corpus_read: read path whole and split it into lines (empty
  * lines skipped).  Returns 0 or a MOD_E* code. */
-int bench_corpus_read(const char *path, struct bench_corpus *c)
-    MOD_MUSTCHECK;
+int bench_corpus_read(const char *path, struct bench_corpus *c) MOD_MUSTCHECK;
 /* bench_corpus_split: as bench_corpus_read for a malloc'd buffer, which c
  * takes over. */
 void bench_corpus_split(struct bench_corpus *c, char *data, size_t size);
 void bench_corpus_free(struct bench_corpus *c);
 
 /* bench_views_build: views of the first n events (n clamped). */
-void bench_views_build(const struct bench_corpus *c, size_t n,
-    struct bench_views *out);
+void bench_views_build(
+    const struct bench_corpus *c, size_t n, struct bench_views *out);
 void bench_views_free(struct bench_views *v);
 
 /* bench_ruleset_load: ruleset_load() with event_example and an optional
@@ -125,10 +124,10 @@ bench_corpus_split(struct bench_corpus *c, char *data, size_t size)
 		if (i > start) {
 			if (c->n == cap) {
 				cap *= 2;
-				c->line = xreallocarray(c->line, cap,
-				    sizeof(*c->line));
-				c->len = xreallocarray(c->len, cap,
-				    sizeof(*c->len));
+				c->line = xreallocarray(
+				    c->line, cap, sizeof(*c->line));
+				c->len = xreallocarray(
+				    c->len, cap, sizeof(*c->len));
 			}
 			c->line[c->n] = data + start;
 			c->len[c->n++] = i - start;
@@ -141,9 +140,9 @@ int
 bench_corpus_read(const char *path, struct bench_corpus *c)
 {
 	struct mod_err err;
-	char	      *data = NULL;
-	size_t	       len = 0;
-	int	       rv;
+	char          *data = NULL;
+	size_t         len = 0;
+	int            rv;
 
 	memset(c, 0, sizeof(*c));
 	err.msg[0] = '\0';
@@ -170,13 +169,13 @@ bench_corpus_free(struct bench_corpus *c)
 static struct event_view *
 bench_view_one(const char *p, size_t len, size_t idx, size_t nbad)
 {
-	struct mod_err	   err;
-	struct event	  *ev = NULL;
+	struct mod_err     err;
+	struct event      *ev = NULL;
 	struct event_view *view = NULL;
 
 	err.msg[0] = '\0';
-	if (event_parse(p, len, &ev, &err) != 0 ||
-	    event_view_build(ev, &view, &err) != 0) {
+	if (event_parse(p, len, &ev, &err) != 0
+	    || event_view_build(ev, &view, &err) != 0) {
 		if (nbad < 5)
 			fprintf(stderr, "bench: event %zu: %s\n", idx + 1,
 			    err.msg);
@@ -187,11 +186,11 @@ bench_view_one(const char *p, size_t len, size_t idx, size_t nbad)
 }
 
 void
-bench_views_build(const struct bench_corpus *c, size_t n,
-    struct bench_views *out)
+bench_views_build(
+    const struct bench_corpus *c, size_t n, struct bench_views *out)
 {
 	struct event_view *view;
-	size_t		   i;
+	size_t             i;
 
 	memset(out, 0, sizeof(*out));
 	if (n > c->n)
@@ -218,12 +217,12 @@ bench_views_free(struct bench_views *v)
 }
 
 int
-bench_ruleset_load(const char *dir, const char *cache_dir,
-    struct ruleset **out)
+bench_ruleset_load(
+    const char *dir, const char *cache_dir, struct ruleset **out)
 {
 	struct ruleset_opts o;
 	struct mod_errlist  el = { 0 };
-	int		    rv;
+	int                 rv;
 
 	memset(&o, 0, sizeof(o));
 	o.example = event_example;
@@ -258,10 +257,10 @@ bench_hit_diff(const struct rule_hit *a, const struct rule_hit *b)
 		d |= BENCH_D_SCORE;
 	if (a->action != b->action)
 		d |= BENCH_D_ACTION;
-	if (a->target != b->target || a->raw != b->raw ||
-	    a->elem != b->elem || a->off != b->off || a->len != b->len ||
-	    strcmp(a->excerpt, b->excerpt) != 0 ||
-	    strcmp(a->group, b->group) != 0)
+	if (a->target != b->target || a->raw != b->raw || a->elem != b->elem
+	    || a->off != b->off || a->len != b->len
+	    || strcmp(a->excerpt, b->excerpt) != 0
+	    || strcmp(a->group, b->group) != 0)
 		d |= BENCH_D_EVIDENCE;
 	return d;
 }
@@ -270,7 +269,7 @@ static int
 bench_uneval_cmp(const void *x, const void *y)
 {
 	const struct rule_unevaluated *a = x, *b = y;
-	int				c;
+	int                            c;
 
 	if ((c = strcmp(a->rule, b->rule)) != 0)
 		return c;
@@ -283,10 +282,10 @@ bench_uneval_cmp(const void *x, const void *y)
 static unsigned
 bench_uneval_diff(const struct rule_verdict *a, const struct rule_verdict *b)
 {
-	static const size_t	max = MOD_MAX_UNEVALUATED_COUNT;
+	static const size_t      max = MOD_MAX_UNEVALUATED_COUNT;
 	struct rule_unevaluated *x, *y;
-	unsigned		 d = 0;
-	size_t			 i, n = a->nuneval;
+	unsigned                 d = 0;
+	size_t                   i, n = a->nuneval;
 
 	if (n != b->nuneval)
 		return BENCH_D_UNEVAL;
@@ -311,7 +310,7 @@ static unsigned
 bench_verdict_diff(const struct rule_verdict *a, const struct rule_verdict *b)
 {
 	unsigned d = bench_uneval_diff(a, b);
-	size_t	 i;
+	size_t   i;
 
 	if (a->score != b->score)
 		d |= BENCH_D_SCORE;
@@ -352,32 +351,32 @@ bench_equiv_report(size_t idx, unsigned d, const struct rule_verdict *n,
 }
 
 int
-bench_equivalence(struct ruleset *rs, const struct bench_views *v,
-    struct bench_equiv *out)
+bench_equivalence(
+    struct ruleset *rs, const struct bench_views *v, struct bench_equiv *out)
 {
-	struct rule_matcher	  *mn = NULL, *mm = NULL;
+	struct rule_matcher       *mn = NULL, *mm = NULL;
 	const struct rule_verdict *vn, *vm;
-	struct rule_thresholds	   t;
-	unsigned		   d;
-	size_t			   i;
-	int			   rv;
+	struct rule_thresholds     t;
+	unsigned                   d;
+	size_t                     i;
+	int                        rv;
 
 	memset(out, 0, sizeof(*out));
 	rule_thresholds_default(&t);
-	if ((rv = rule_matcher_new(rs, &mn)) != 0 ||
-	    (rv = rule_matcher_new(rs, &mm)) != 0)
+	if ((rv = rule_matcher_new(rs, &mn)) != 0
+	    || (rv = rule_matcher_new(rs, &mm)) != 0)
 		goto out;
 	for (i = 0; i < v->n; i++) {
 		const struct rule_fields *f = event_view_fields(v->v[i]);
 
-		if ((rv = rule_matcher_run(mn, f, RULE_MATCH_NAIVE, &vn)) != 0 ||
-		    (rv = rule_matcher_run(mm, f, 0, &vm)) != 0)
+		if ((rv = rule_matcher_run(mn, f, RULE_MATCH_NAIVE, &vn)) != 0
+		    || (rv = rule_matcher_run(mm, f, 0, &vm)) != 0)
 			goto out;
 		out->events++;
 		out->hit_events += vm->nhits > 0;
 		out->proposals += rule_decide(&t, vm) != RULE_A_NONE;
-		if ((d = bench_verdict_diff(vn, vm)) != 0 &&
-		    out->mismatches < 5)
+		if ((d = bench_verdict_diff(vn, vm)) != 0
+		    && out->mismatches < 5)
 			bench_equiv_report(i, d, vn, vm);
 		bench_equiv_count(out, d);
 	}
@@ -391,19 +390,19 @@ out:
 
 /* ---- timing ------------------------------------------------------------ */
 
-#define BENCH_PASS_SECONDS 1.0	    /* target length of one timed pass */
+#define BENCH_PASS_SECONDS 1.0 /* target length of one timed pass */
 #define BENCH_QUICK_SECONDS 0.2
-#define BENCH_REPS 3		    /* passes per figure; best counts */
-#define BENCH_QUICK_EVENTS 5000	    /* corpus prefix with --quick */
+#define BENCH_REPS 3 /* passes per figure; best counts */
+#define BENCH_QUICK_EVENTS 5000 /* corpus prefix with --quick */
 #define BENCH_CACHE_TEMPLATE "/tmp/bench_rules_cache.XXXXXX"
 
 struct bench_opts {
 	const char *events;
 	const char *dirs[3];
 	const char *moderctl;
-	bool	    quick;
-	double	    pass_seconds;
-	int	    reps;
+	bool        quick;
+	double      pass_seconds;
+	int         reps;
 };
 
 static const unsigned bench_sizes[3] = { 10, 100, 1000 };
@@ -426,8 +425,8 @@ typedef int (*bench_pass_fn)(void *arg, size_t n, double *secs);
  * prefix length is returned in *used.
  */
 static int
-bench_rate(const struct bench_opts *o, bench_pass_fn fn, void *arg,
-    size_t max, double *rate, size_t *used)
+bench_rate(const struct bench_opts *o, bench_pass_fn fn, void *arg, size_t max,
+    double *rate, size_t *used)
 {
 	double secs = 0, best;
 	size_t n = max < 16 ? max : 16;
@@ -461,23 +460,23 @@ bench_rate(const struct bench_opts *o, bench_pass_fn fn, void *arg,
 }
 
 struct bench_match_arg {
-	struct rule_matcher	 *m;
+	struct rule_matcher      *m;
 	const struct bench_views *v;
-	unsigned		  flags;
+	unsigned                  flags;
 };
 
 static int
 bench_match_pass(void *arg, size_t n, double *secs)
 {
-	struct bench_match_arg	  *a = arg;
+	struct bench_match_arg    *a = arg;
 	const struct rule_verdict *out;
-	double			   t0 = bench_now();
-	size_t			   i;
-	int			   rv;
+	double                     t0 = bench_now();
+	size_t                     i;
+	int                        rv;
 
 	for (i = 0; i < n; i++) {
-		rv = rule_matcher_run(a->m, event_view_fields(a->v->v[i]),
-		    a->flags, &out);
+		rv = rule_matcher_run(
+		    a->m, event_view_fields(a->v->v[i]), a->flags, &out);
 		if (rv != 0)
 			return rv;
 	}
@@ -487,9 +486,9 @@ bench_match_pass(void *arg, size_t n, double *secs)
 
 struct bench_pipe_arg {
 	const struct bench_corpus *c;
-	struct rule_matcher	  *m;
-	struct rule_thresholds	   t;
-	size_t			   proposals;
+	struct rule_matcher       *m;
+	struct rule_thresholds     t;
+	size_t                     proposals;
 };
 
 /* parse + normalise + match + decide, as moderctl rules test does. */
@@ -497,10 +496,10 @@ static int
 bench_pipe_one(struct bench_pipe_arg *a, size_t i)
 {
 	const struct rule_verdict *out;
-	struct mod_err		   err;
-	struct event		  *ev = NULL;
-	struct event_view	  *view = NULL;
-	int			   rv;
+	struct mod_err             err;
+	struct event              *ev = NULL;
+	struct event_view         *view = NULL;
+	int                        rv;
 
 	if ((rv = event_parse(a->c->line[i], a->c->len[i], &ev, &err)) != 0)
 		goto out;
@@ -519,9 +518,9 @@ static int
 bench_pipe_pass(void *arg, size_t n, double *secs)
 {
 	struct bench_pipe_arg *a = arg;
-	double		       t0 = bench_now();
-	size_t		       i;
-	int		       rv;
+	double                 t0 = bench_now();
+	size_t                 i;
+	int                    rv;
 
 	for (i = 0; i < n; i++)
 		if ((rv = bench_pipe_one(a, i)) != 0)
@@ -534,10 +533,10 @@ static int
 bench_parse_pass(void *arg, size_t n, double *secs)
 {
 	struct bench_pipe_arg *a = arg;
-	json_error_t	       jerr;
-	json_t		      *root;
-	double		       t0 = bench_now();
-	size_t		       i;
+	json_error_t           jerr;
+	json_t                *root;
+	double                 t0 = bench_now();
+	size_t                 i;
 
 	for (i = 0; i < n; i++) {
 		root = json_loadb(a->c->line[i], a->c->len[i],
@@ -550,7 +549,8 @@ bench_parse_pass(void *arg, size_t n, double *secs)
 	return 0;
 }
 
-/* ---- figures ------------------------------------------------------------- */
+/* ---- figures -------------------------------------------------------------
+ */
 
 static void
 bench_print_ruleset(unsigned size, const struct ruleset *rs)
@@ -565,13 +565,13 @@ bench_print_ruleset(unsigned size, const struct ruleset *rs)
 
 /* Proposals and hits of the prefiltered method over every view. */
 static int
-bench_verdicts(unsigned size, struct rule_matcher *m,
-    const struct bench_views *v)
+bench_verdicts(
+    unsigned size, struct rule_matcher *m, const struct bench_views *v)
 {
 	const struct rule_verdict *out;
-	struct rule_thresholds	   t;
-	size_t			   i, prop = 0, hitev = 0, hits = 0;
-	int			   rv;
+	struct rule_thresholds     t;
+	size_t                     i, prop = 0, hitev = 0, hits = 0;
+	int                        rv;
 
 	rule_thresholds_default(&t);
 	for (i = 0; i < v->n; i++) {
@@ -594,9 +594,9 @@ bench_match(const struct bench_opts *o, unsigned size, struct ruleset *rs,
     const struct bench_views *v)
 {
 	struct bench_match_arg a = { NULL, v, RULE_MATCH_NAIVE };
-	double		       naive, fast;
-	size_t		       nn, nf;
-	int		       rv;
+	double                 naive, fast;
+	size_t                 nn, nf;
+	int                    rv;
 
 	if ((rv = rule_matcher_new(rs, &a.m)) != 0)
 		return rv;
@@ -626,9 +626,9 @@ bench_pipeline(const struct bench_opts *o, struct ruleset *rs,
     const struct bench_corpus *c, size_t max)
 {
 	struct bench_pipe_arg a;
-	double		      pipe, parse;
-	size_t		      np, nj;
-	int		      rv;
+	double                pipe, parse;
+	size_t                np, nj;
+	int                   rv;
 
 	memset(&a, 0, sizeof(a));
 	a.c = c;
@@ -655,14 +655,15 @@ out:
 static void
 bench_rm_cache(const char *dir)
 {
-	char	       path[MOD_MAX_PATH_BYTES];
+	char           path[MOD_MAX_PATH_BYTES];
 	struct dirent *de;
-	DIR	      *d;
+	DIR           *d;
 
 	if ((d = opendir(dir)) == NULL)
 		return;
 	while ((de = readdir(d)) != NULL) {
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+		if (strcmp(de->d_name, ".") == 0
+		    || strcmp(de->d_name, "..") == 0)
 			continue;
 		(void) snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
 		(void) unlink(path);
@@ -673,12 +674,11 @@ bench_rm_cache(const char *dir)
 
 /* Cold load into an empty cache directory, then a load from it. */
 static int
-bench_load(const struct bench_opts *o, const char *cache,
-    struct ruleset **out)
+bench_load(const struct bench_opts *o, const char *cache, struct ruleset **out)
 {
 	struct ruleset *rs = NULL;
-	double		t0, cold, warm;
-	int		rv;
+	double          t0, cold, warm;
+	int             rv;
 
 	t0 = bench_now();
 	if ((rv = bench_ruleset_load(o->dirs[2], cache, &rs)) != 0)
@@ -692,8 +692,9 @@ bench_load(const struct bench_opts *o, const char *cache,
 		return rv;
 	warm = bench_now() - t0;
 	if (!ruleset_cache_hit(*out))
-		fprintf(stderr, "bench: warning: second load missed the "
-				"cache\n");
+		fprintf(stderr,
+		    "bench: warning: second load missed the "
+		    "cache\n");
 	printf("bench load rules=1000 seconds=%.3f cached_seconds=%.3f\n",
 	    cold, warm);
 	bench_print_ruleset(1000, *out);
@@ -701,45 +702,84 @@ bench_load(const struct bench_opts *o, const char *cache,
 	return 0;
 }
 
-/* Peak RSS of `moderctl rules test DIR EVENTS >/dev/null`, in a child. */
+/*
+ * Peak RSS of a child `moderctl ARGS >/dev/null`.  Linux keeps a process's
+ * high-water RSS across exec, and a forked child starts with the parent's
+ * resident pages, so this runs before the corpus is loaded: the floor is
+ * this program's small start-up RSS (printed as memory-floor).
+ */
+static int
+bench_child_rss(
+    const struct bench_opts *o, const char *const *args, long *kb, int *status)
+{
+	struct rusage ru;
+	char         *argv[8];
+	pid_t         pid;
+	size_t        i;
+	int           fd;
+
+	for (i = 0; args[i] != NULL && i + 1 < nitems(argv); i++)
+		argv[i] = xstrdup(args[i]); /* execv wants char *const[] */
+	argv[i] = NULL;
+	if ((pid = fork()) == 0) {
+		if ((fd = open("/dev/null", O_WRONLY)) != -1)
+			(void) dup2(fd, STDOUT_FILENO);
+		execv(o->moderctl, argv);
+		_exit(127);
+	}
+	for (i = 0; argv[i] != NULL; i++)
+		free(argv[i]);
+	if (pid == -1)
+		return MOD_EIO;
+	memset(&ru, 0, sizeof(ru));
+	if (wait4(pid, status, 0, &ru) != pid)
+		return MOD_EIO;
+	*kb = ru.ru_maxrss;
+	return WIFEXITED(*status) && WEXITSTATUS(*status) == 0 ? 0 : MOD_EIO;
+}
+
 static int
 bench_memory(const struct bench_opts *o)
 {
-	struct rusage ru;
-	pid_t	      pid;
-	int	      st, fd;
-	double	      t0 = bench_now();
+	const char *test[]
+	    = { "moderctl", "rules", "test", o->dirs[2], o->events, NULL };
+	const char *check[]
+	    = { "moderctl", "rules", "check", "--no-cache", o->dirs[2], NULL };
+	struct rusage self;
+	double        t0 = bench_now();
+	long          kb = 0;
+	int           st = 0, rv, e;
 
 	if (o->moderctl == NULL) {
-		fprintf(stderr, "bench: no moderctl (set MODERCTL or pass "
-				"--moderctl); memory skipped\n");
+		fprintf(stderr,
+		    "bench: no moderctl (set MODERCTL or pass "
+		    "--moderctl); memory skipped\n");
 		return MOD_ENOENT;
 	}
-	if ((pid = fork()) == -1)
-		return MOD_EIO;
-	if (pid == 0) {
-		if ((fd = open("/dev/null", O_WRONLY)) != -1)
-			(void) dup2(fd, STDOUT_FILENO);
-		execl(o->moderctl, o->moderctl, "rules", "test", o->dirs[2],
-		    o->events, (char *) NULL);
-		_exit(127);
-	}
-	memset(&ru, 0, sizeof(ru));
-	if (wait4(pid, &st, 0, &ru) != pid)
-		return MOD_EIO;
-	printf("bench memory rules=1000 peak_rss_kb=%ld\n", ru.ru_maxrss);
+	(void) getrusage(RUSAGE_SELF, &self);
+	printf("bench memory-floor parent_rss_kb=%ld\n", self.ru_maxrss);
+	rv = bench_child_rss(o, test, &kb, &st);
+	printf("bench memory rules=1000 peak_rss_kb=%ld\n", kb);
 	printf("bench memory-run rules=1000 exit=%d seconds=%.1f\n",
 	    WIFEXITED(st) ? WEXITSTATUS(st) : -1, bench_now() - t0);
 	fflush(stdout);
-	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : MOD_EIO;
+	if (o->quick)
+		return rv;
+	t0 = bench_now();
+	e = bench_child_rss(o, check, &kb, &st);
+	printf("bench memory-compile rules=1000 peak_rss_kb=%ld seconds=%.1f "
+	       "exit=%d\n",
+	    kb, bench_now() - t0, WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+	fflush(stdout);
+	return rv ? rv : e;
 }
 
 static int
 bench_equiv_figure(struct ruleset *rs, const struct bench_views *v)
 {
 	struct bench_equiv e;
-	double		   t0 = bench_now();
-	int		   rv;
+	double             t0 = bench_now();
+	int                rv;
 
 	if ((rv = bench_equivalence(rs, v, &e)) != 0)
 		return rv;
@@ -768,14 +808,12 @@ bench_args(int argc, char **argv, struct bench_opts *o)
 			o->quick = true;
 		else if (strcmp(argv[i], "--moderctl") == 0 && i + 1 < argc)
 			o->moderctl = argv[++i];
-		else if (npos == 0)
+		else if (npos == 0 && ++npos)
 			o->events = argv[i];
 		else if (npos < 4)
-			o->dirs[npos - 1] = argv[i];
+			o->dirs[npos++ - 1] = argv[i];
 		else
 			return MOD_EINVAL;
-		if (argv[i][0] != '-')
-			npos++;
 	}
 	o->pass_seconds = o->quick ? BENCH_QUICK_SECONDS : BENCH_PASS_SECONDS;
 	o->reps = o->quick ? 1 : BENCH_REPS;
@@ -783,8 +821,8 @@ bench_args(int argc, char **argv, struct bench_opts *o)
 }
 
 static int
-bench_corpus_figures(const struct bench_opts *o, struct bench_corpus *c,
-    struct bench_views *v)
+bench_corpus_figures(
+    const struct bench_opts *o, struct bench_corpus *c, struct bench_views *v)
 {
 	double t0 = bench_now();
 	int    rv;
@@ -805,19 +843,24 @@ bench_run(const struct bench_opts *o, const char *cache)
 {
 	struct bench_corpus c;
 	struct bench_views  v;
-	struct ruleset	   *rs = NULL, *r;
-	int		    rv = 0, i, e;
+	struct ruleset     *rs = NULL, *r;
+	int                 rv = 0, i, e;
 
 	memset(&c, 0, sizeof(c));
 	memset(&v, 0, sizeof(v));
-	if ((rv = bench_corpus_figures(o, &c, &v)) != 0)
+	rv = bench_memory(o); /* first: see bench_child_rss() */
+	if ((e = bench_corpus_figures(o, &c, &v)) != 0) {
+		rv = e;
 		goto out;
-	if ((rv = bench_load(o, cache, &rs)) != 0)
+	}
+	if ((e = bench_load(o, cache, &rs)) != 0) {
+		rv = e;
 		goto out;
+	}
 	for (i = 0; i < 3; i++) {
 		r = i == 2 ? ruleset_ref(rs) : NULL;
-		if (r == NULL &&
-		    (e = bench_ruleset_load(o->dirs[i], cache, &r)) != 0) {
+		if (r == NULL
+		    && (e = bench_ruleset_load(o->dirs[i], cache, &r)) != 0) {
 			rv = rv ? rv : e;
 			continue;
 		}
@@ -831,8 +874,6 @@ bench_run(const struct bench_opts *o, const char *cache)
 		rv = rv ? rv : e;
 	if ((e = bench_equiv_figure(rs, &v)) != 0)
 		rv = rv ? rv : e;
-	if ((e = bench_memory(o)) != 0)
-		rv = rv ? rv : e;
 out:
 	ruleset_unref(rs);
 	bench_views_free(&v);
@@ -844,13 +885,14 @@ int
 main(int argc, char **argv)
 {
 	struct bench_opts o;
-	char		  cache[] = BENCH_CACHE_TEMPLATE;
-	int		  rv;
+	char              cache[] = BENCH_CACHE_TEMPLATE;
+	int               rv;
 
 	if (bench_args(argc, argv, &o) != 0) {
-		fprintf(stderr, "usage: bench_rules EVENTS.jsonl RULES10 "
-				"RULES100 RULES1000 [--quick] "
-				"[--moderctl PATH]\n");
+		fprintf(stderr,
+		    "usage: bench_rules EVENTS.jsonl RULES10 "
+		    "RULES100 RULES1000 [--quick] "
+		    "[--moderctl PATH]\n");
 		return 2;
 	}
 	if (mkdtemp(cache) == NULL) {

@@ -27,11 +27,11 @@ fuzz_check_list(const struct text_list *l)
 		size_t n = strlen(l->v[i]);
 		char   host[256];
 
-		if (n == 0 || n > MOD_MAX_URL_BYTES ||
-		    !text_utf8_valid(l->v[i], n))
+		if (n == 0 || n > MOD_MAX_URL_BYTES
+		    || !text_utf8_valid(l->v[i], n))
 			abort();
-		if (text_url_host(l->v[i], n, host, sizeof(host)) == 0 &&
-		    !text_utf8_valid(host, strlen(host)))
+		if (text_url_host(l->v[i], n, host, sizeof(host)) == 0
+		    && !text_utf8_valid(host, strlen(host)))
 			abort();
 	}
 }
@@ -39,8 +39,8 @@ fuzz_check_list(const struct text_list *l)
 static void
 fuzz_check_doc(const struct text_doc *d)
 {
-	if (d->text.len > MOD_MAX_TEXT_BYTES ||
-	    !text_utf8_valid(d->text.data ? d->text.data : "", d->text.len))
+	if (d->text.len > MOD_MAX_TEXT_BYTES
+	    || !text_utf8_valid(d->text.data ? d->text.data : "", d->text.len))
 		abort();
 	fuzz_check_list(&d->links);
 	fuzz_check_list(&d->mentions);
@@ -55,8 +55,8 @@ fuzz_fold(const char *s, size_t len)
 
 	if (text_fold(s, len, &out, &f) != 0)
 		abort();
-	if (out.len > MOD_MAX_TEXT_BYTES ||
-	    !text_utf8_valid(out.data ? out.data : "", out.len))
+	if (out.len > MOD_MAX_TEXT_BYTES
+	    || !text_utf8_valid(out.data ? out.data : "", out.len))
 		abort();
 	buf_free(&out);
 }

@@ -1,0 +1,420 @@
+/*
+ * pipeline.c - from raw event bytes to stored proposals.
+ *
+ * Three stages joined by two queues under one mutex:
+ *
+ *   pipeline_submit()  -> [in]  -> matcher workers -> [out] -> writer
+ *
+ * Workers parse, normalise, match and decide (pipeline_match.c); events
+ * that need nothing are acknowledged at once, everything else (proposals,
+ * report triage items, rejected input for the dead-letter table) goes to
+ * the writer, which stores up to db_batch_count results per transaction
+ * and only then calls their done callbacks.  The number of events inside
+ * the pipeline is capped (pipeline_queue_count): blocking submitters wait
+ * for room, the others are refused -- that is the back-pressure.
+ *
+ * When the database fails, the writer keeps the batch and retries with
+ * backoff, except for events whose sender is waiting for an answer (rep,
+ * webhook): those are failed at once so the sender retries, which is what
+ * "nothing lost, nothing duplicated" needs together with the dedup key.
+ * Rules are swapped by reference: each worker notices a new generation
+ * and rebuilds its matcher between events, so a reload never blocks
+ * matching.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "conf.h"
+#include "log.h"
+#include "pipeline.h"
+#include "pipeline_impl.h"
+#include "rules.h"
+#include "util.h"
+
+#define PIPE_RETRY_MIN_MS 100
+#define PIPE_RETRY_MAX_MS 5000
+#define PIPE_MAX_WORKERS_COUNT 64
+
+struct pipe_fifo {
+	struct pipe_item *head, *tail;
+	size_t		  n;
+};
+
+struct pipeline {
+	pthread_mutex_t	       mu;
+	pthread_cond_t	       not_full, in_avail, out_avail;
+	struct pipe_fifo       in, out;
+	size_t		       inflight, cap;
+	bool		       closing;	 /* no new submissions */
+	size_t		       nworkers, workers_done;
+	pthread_t	       workers[PIPE_MAX_WORKERS_COUNT];
+	pthread_t	       writer;
+	struct ruleset	      *rs;
+	uint64_t	       rs_gen;
+	struct rule_thresholds th;
+	size_t		       batch_count;
+	int64_t		       batch_ms;
+	int64_t		       drain_deadline_ms; /* 0 while running */
+	pipe_store_fn	       store;
+	void		      *store_arg;
+};
+
+static const char *const pipe_source_names[PIPE_SRC_COUNT] = { "pull",
+	"rep", "sub", "webhook", "stream" };
+
+const char *
+pipeline_source_name(enum pipe_source src)
+{
+	return (unsigned) src < PIPE_SRC_COUNT ? pipe_source_names[src] : "?";
+}
+
+int64_t
+pipe_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void
+pipe_fifo_push(struct pipe_fifo *f, struct pipe_item *it)
+{
+	it->next = NULL;
+	if (f->tail)
+		f->tail->next = it;
+	else
+		f->head = it;
+	f->tail = it;
+	f->n++;
+}
+
+static struct pipe_item *
+pipe_fifo_pop(struct pipe_fifo *f)
+{
+	struct pipe_item *it = f->head;
+
+	if (it == NULL)
+		return NULL;
+	if ((f->head = it->next) == NULL)
+		f->tail = NULL;
+	f->n--;
+	it->next = NULL;
+	return it;
+}
+
+/* Deadline for pthread_cond_timedwait, ms from now. */
+static struct timespec
+pipe_deadline(int64_t ms)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += ms / 1000;
+	ts.tv_nsec += (ms % 1000) * 1000000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	return ts;
+}
+
+int
+pipeline_submit(struct pipeline *p, enum pipe_source src,
+    const char *source_name, char *data, size_t len, bool block,
+    pipe_done_fn done, void *arg)
+{
+	struct pipe_item *it;
+	int		  rv = 0;
+
+	if (len > MOD_MAX_EVENT_BYTES) {
+		free(data);
+		return MOD_ETOOBIG;
+	}
+	pthread_mutex_lock(&p->mu);
+	while (!p->closing && p->inflight >= p->cap && block)
+		pthread_cond_wait(&p->not_full, &p->mu);
+	if (p->closing)
+		rv = MOD_ECLOSED;
+	else if (p->inflight >= p->cap)
+		rv = MOD_ELIMIT;
+	if (rv == 0) {
+		it = pipe_item_new(src, source_name, data, len, done, arg);
+		data = NULL;
+		p->inflight++;
+		pipe_fifo_push(&p->in, it);
+		pthread_cond_signal(&p->in_avail);
+	}
+	pthread_mutex_unlock(&p->mu);
+	free(data);
+	return rv;
+}
+
+size_t
+pipeline_depth(struct pipeline *p)
+{
+	size_t n;
+
+	pthread_mutex_lock(&p->mu);
+	n = p->inflight;
+	pthread_mutex_unlock(&p->mu);
+	return n;
+}
+
+/* An item leaves the pipeline: answer its sender, free it, make room. */
+static void
+pipe_finish(struct pipeline *p, struct pipe_item *it, int rc,
+    const char *msg)
+{
+	pipe_item_done(it, rc, msg);
+	pipe_item_free(it);
+	pthread_mutex_lock(&p->mu);
+	p->inflight--;
+	pthread_cond_signal(&p->not_full);
+	pthread_mutex_unlock(&p->mu);
+}
+
+/* The current rules, referenced, if newer than *gen. */
+static struct ruleset *
+pipe_rules_if_newer(struct pipeline *p, uint64_t *gen,
+    struct rule_thresholds *th)
+{
+	struct ruleset *rs = NULL;
+
+	pthread_mutex_lock(&p->mu);
+	if (p->rs_gen != *gen) {
+		rs = ruleset_ref(p->rs);
+		*gen = p->rs_gen;
+		*th = p->th;
+	}
+	pthread_mutex_unlock(&p->mu);
+	return rs;
+}
+
+static void *
+pipe_worker(void *arg)
+{
+	struct pipeline	      *p = arg;
+	struct pipe_matcher    pm = { 0 };
+	struct pipe_item      *it;
+	struct ruleset	      *rs;
+
+	for (;;) {
+		pthread_mutex_lock(&p->mu);
+		while (p->in.n == 0 && !p->closing)
+			pthread_cond_wait(&p->in_avail, &p->mu);
+		it = pipe_fifo_pop(&p->in);
+		pthread_mutex_unlock(&p->mu);
+		if (it == NULL)
+			break;
+		if ((rs = pipe_rules_if_newer(p, &pm.gen, &pm.th)) != NULL)
+			pipe_matcher_reset(&pm, rs);
+		if (pipe_match(&pm, it) == PIPE_DONE_NO_ACTION) {
+			pipe_finish(p, it, 0, PIPE_MSG_NO_ACTION);
+			continue;
+		}
+		pthread_mutex_lock(&p->mu);
+		pipe_fifo_push(&p->out, it);
+		pthread_cond_signal(&p->out_avail);
+		pthread_mutex_unlock(&p->mu);
+	}
+	pipe_matcher_reset(&pm, NULL);
+	pthread_mutex_lock(&p->mu);
+	p->workers_done++;
+	pthread_cond_broadcast(&p->out_avail);
+	pthread_mutex_unlock(&p->mu);
+	return NULL;
+}
+
+/* Collect a batch: wait for the first item, then up to batch_ms more. */
+static size_t
+pipe_take_batch(struct pipeline *p, struct pipe_item **batch)
+{
+	struct timespec until;
+	size_t		n = 0;
+	bool		timed = false;
+
+	pthread_mutex_lock(&p->mu);
+	for (;;) {
+		while (p->out.n > 0 && n < p->batch_count)
+			batch[n++] = pipe_fifo_pop(&p->out);
+		if (n == p->batch_count || p->workers_done == p->nworkers)
+			break;
+		if (n > 0 && (p->batch_ms == 0 || timed))
+			break;
+		if (n > 0) {
+			until = pipe_deadline(p->batch_ms);
+			timed = true;
+			pthread_cond_timedwait(&p->out_avail, &p->mu, &until);
+		} else
+			pthread_cond_wait(&p->out_avail, &p->mu);
+	}
+	pthread_mutex_unlock(&p->mu);
+	return n;
+}
+
+static bool
+pipe_draining_expired(struct pipeline *p)
+{
+	bool expired;
+
+	pthread_mutex_lock(&p->mu);
+	expired = p->drain_deadline_ms != 0 &&
+	    pipe_now_ms() >= p->drain_deadline_ms;
+	pthread_mutex_unlock(&p->mu);
+	return expired;
+}
+
+/*
+ * After a failed write: answer the senders who are waiting (they retry),
+ * keep the rest.  Returns the new batch size.
+ */
+static size_t
+pipe_fail_waiting(struct pipeline *p, struct pipe_item **batch, size_t n,
+    bool all)
+{
+	size_t i, k = 0;
+
+	for (i = 0; i < n; i++) {
+		if (all || pipe_item_sender_waits(batch[i]))
+			pipe_finish(p, batch[i], all ? MOD_ECLOSED : MOD_EDB,
+			    "database unavailable, retry later");
+		else
+			batch[k++] = batch[i];
+	}
+	return k;
+}
+
+static void
+pipe_sleep_ms(int64_t ms)
+{
+	struct timespec ts = { (time_t) (ms / 1000), (long) (ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+		;
+}
+
+/* Store one batch, retrying while the database is down. */
+static void
+pipe_write_batch(struct pipeline *p, struct pipe_item **batch, size_t n,
+    struct pipe_result **res)
+{
+	int64_t backoff = PIPE_RETRY_MIN_MS;
+	size_t	i;
+
+	while (n > 0) {
+		for (i = 0; i < n; i++)
+			res[i] = pipe_item_result(batch[i]);
+		if (p->store(p->store_arg, res, n) == 0)
+			break;
+		n = pipe_fail_waiting(p, batch, n, pipe_draining_expired(p));
+		if (n == 0)
+			return;
+		log_warnx("pipeline: could not store %zu events, retrying in "
+			  "%lld ms", n, (long long) backoff);
+		pipe_sleep_ms(backoff);
+		backoff = backoff * 2 > PIPE_RETRY_MAX_MS ? PIPE_RETRY_MAX_MS :
+							    backoff * 2;
+	}
+	for (i = 0; i < n; i++)
+		pipe_finish(p, batch[i], pipe_item_rc(batch[i]),
+		    pipe_item_result(batch[i])->outcome);
+}
+
+static void *
+pipe_writer(void *arg)
+{
+	struct pipeline	    *p = arg;
+	struct pipe_item   **batch = xcalloc(p->batch_count, sizeof(*batch));
+	struct pipe_result **res = xcalloc(p->batch_count, sizeof(*res));
+	size_t		     n;
+
+	while ((n = pipe_take_batch(p, batch)) > 0)
+		pipe_write_batch(p, batch, n, res);
+	free(batch);
+	free(res);
+	return NULL;
+}
+
+static void
+pipe_set_rules_locked(struct pipeline *p, const struct conf *c,
+    struct ruleset *rs)
+{
+	struct ruleset *old = p->rs;
+
+	p->rs = ruleset_ref(rs);
+	p->rs_gen++;
+	conf_thresholds(c, &p->th);
+	ruleset_unref(old);
+}
+
+void
+pipeline_set_rules(struct pipeline *p, const struct conf *c,
+    struct ruleset *rs)
+{
+	pthread_mutex_lock(&p->mu);
+	pipe_set_rules_locked(p, c, rs);
+	pthread_mutex_unlock(&p->mu);
+}
+
+static void
+pipe_init_sync(struct pipeline *p)
+{
+	pthread_mutex_init(&p->mu, NULL);
+	pthread_cond_init(&p->not_full, NULL);
+	pthread_cond_init(&p->in_avail, NULL);
+	pthread_cond_init(&p->out_avail, NULL);
+}
+
+int
+pipeline_new(const struct conf *c, struct ruleset *rs, pipe_store_fn store,
+    void *store_arg, struct pipeline **out)
+{
+	struct pipeline *p = xcalloc(1, sizeof(*p));
+	size_t		 i;
+
+	pipe_init_sync(p);
+	p->cap = c->pipeline_queue_count;
+	p->batch_count = c->db_batch_count;
+	p->batch_ms = c->db_batch_ms;
+	p->store = store;
+	p->store_arg = store_arg;
+	p->nworkers = c->pipeline_workers < PIPE_MAX_WORKERS_COUNT ?
+	    c->pipeline_workers :
+	    PIPE_MAX_WORKERS_COUNT;
+	pipe_set_rules_locked(p, c, rs);
+	for (i = 0; i < p->nworkers; i++)
+		if (pthread_create(&p->workers[i], NULL, pipe_worker, p) != 0)
+			fatalx("pipeline: could not start a worker");
+	if (pthread_create(&p->writer, NULL, pipe_writer, p) != 0)
+		fatalx("pipeline: could not start the writer");
+	*out = p;
+	return 0;
+}
+
+void
+pipeline_free(struct pipeline *p, int64_t drain_ms)
+{
+	size_t i;
+
+	if (p == NULL)
+		return;
+	pthread_mutex_lock(&p->mu);
+	p->closing = true;
+	p->drain_deadline_ms = pipe_now_ms() + (drain_ms > 0 ? drain_ms : 1);
+	pthread_cond_broadcast(&p->in_avail);
+	pthread_cond_broadcast(&p->not_full);
+	pthread_mutex_unlock(&p->mu);
+	for (i = 0; i < p->nworkers; i++)
+		pthread_join(p->workers[i], NULL);
+	pthread_join(p->writer, NULL);
+	ruleset_unref(p->rs);
+	pthread_mutex_destroy(&p->mu);
+	pthread_cond_destroy(&p->not_full);
+	pthread_cond_destroy(&p->in_avail);
+	pthread_cond_destroy(&p->out_avail);
+	free(p);
+}
