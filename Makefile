@@ -44,6 +44,8 @@ CORE_LIB	 = $(BUILD)/libmodcore.a
 RULES_LIB	 = $(BUILD)/librules.a
 FEEDS_LIB	 = $(BUILD)/libfeeds.a
 LIBS		 = $(FEEDS_LIB) $(RULES_LIB) $(CORE_LIB)
+# The libraries call into each other: let the linker revisit them.
+LINK_LIBS	 = -Wl,--start-group $(LIBS) -Wl,--end-group
 TESTS		 = $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRCS))
 GEN		 = $(BUILD)/gen/text_confusables.h
 
@@ -79,12 +81,13 @@ $(BUILD)/lib%.a:
 	$(Q)rm -f $@ && ar rcs $@ $^
 
 $(BUILD)/moderctl: $(call obj,moderd/moderctl.c) $(LIBS)
-	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+	$(Q)$(CC) $(LDFLAGS) $< $(LINK_LIBS) $(LDLIBS) -o $@
 $(BUILD)/moderd: $(call obj,moderd/moderd.c) $(LIBS)
-	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+	$(Q)$(CC) $(LDFLAGS) $< $(LINK_LIBS) $(LDLIBS) -o $@
 
 $(BUILD)/tests/%: $(BUILD)/tests/%.o $(call obj,$(HARNESS_SRCS)) $(LIBS)
-	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+	$(Q)$(CC) $(LDFLAGS) $< $(call obj,$(HARNESS_SRCS)) $(LINK_LIBS) \
+	    $(LDLIBS) -o $@
 
 unit: $(TESTS)
 	$(Q)sh tests/run_units.sh $(BUILD) $(TESTS)
@@ -107,7 +110,7 @@ fuzz:
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(LIBS)
 	@mkdir -p $(dir $@)
 	$(Q)clang $(CPPFLAGS) -std=c11 -O1 -g -fsanitize=fuzzer,address,undefined \
-	    $< $(LIBS) $(LDLIBS) -o $@
+	    $< $(LINK_LIBS) $(LDLIBS) -o $@
 
 FUZZ_SECONDS	?= 20
 fuzz-run: fuzz
@@ -133,7 +136,7 @@ bench: deps
 
 $(BUILD)/bench/%: $(BUILD)/tests/bench/%.o $(LIBS)
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+	$(Q)$(CC) $(LDFLAGS) $< $(LINK_LIBS) $(LDLIBS) -o $@
 
 lint:
 	$(Q)sh tests/lint.sh

@@ -412,6 +412,9 @@ ev_finish(struct ev_build *b)
 		v->strs[k].s = v->arena.data + e->off;
 		v->strs[k].len = e->len;
 	}
+	/* Every string came from jansson (validated), ICU or a sanitiser;
+	 * fuzz_event_json checks this promise. */
+	f->utf8_valid = true;
 	for (t = 0; t < RULE_T_COUNT; t++) {
 		f->folded[t].n = f->raw[t].n = b->count[t];
 		f->folded[t].v = v->strs + start[0][t] - b->count[t];

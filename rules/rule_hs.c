@@ -180,23 +180,144 @@ rule_hs_expr(const struct rule_pattern *p, enum rule_pat_mode mode)
 	return e;
 }
 
-/* True if Hyperscan accepts p in mode and p cannot match empty. */
+/*
+ * True if Hyperscan accepts expression e with the flags of p in mode and
+ * it cannot match the empty string; *maxw gets its widest match in bytes
+ * (UINT32_MAX when unbounded).
+ */
 static bool
-rule_hs_accepts(const struct rule_pattern *p, enum rule_pat_mode mode)
+rule_hs_accepts_expr(const struct rule_pattern *p, const char *e,
+    enum rule_pat_mode mode, uint32_t *maxw)
 {
 	hs_expr_info_t     *info = NULL;
 	hs_compile_error_t *cerr = NULL;
-	char               *e = rule_hs_expr(p, mode);
 	bool                ok;
 
 	ok = hs_expression_info(e, rule_hs_flags(p, mode), &info, &cerr)
 	        == HS_SUCCESS
 	    && info->min_width > 0;
+	if (ok && maxw != NULL)
+		*maxw = info->max_width;
 	free(info);
 	if (cerr)
 		hs_free_compile_error(cerr);
+	return ok;
+}
+
+static bool
+rule_hs_accepts(struct rule_pattern *p, enum rule_pat_mode mode)
+{
+	char *e = rule_hs_expr(p, mode);
+	bool  ok = rule_hs_accepts_expr(p, e, mode, &p->max_width);
+
 	free(e);
 	return ok;
+}
+
+/* Index of the ')' closing the group opened at src[open], or 0. */
+static size_t
+rule_hs_group_end(const char *src, size_t open)
+{
+	size_t i = open + 1, depth = 1;
+
+	while (src[i]) {
+		if (src[i] == '\\')
+			i += rule_hs_escape_len(src + i);
+		else if (src[i] == '[')
+			i += rule_hs_class_len(src + i);
+		else if (src[i] == '(' && ++depth)
+			i++;
+		else if (src[i] == ')' && --depth == 0)
+			return i;
+		else
+			i++;
+	}
+	return 0;
+}
+
+/* True if src has a '|' outside every group. */
+static bool
+rule_hs_top_alternation(const char *src)
+{
+	size_t i = 0, depth = 0;
+
+	while (src[i]) {
+		if (src[i] == '\\')
+			i += rule_hs_escape_len(src + i);
+		else if (src[i] == '[')
+			i += rule_hs_class_len(src + i);
+		else {
+			if (src[i] == '(')
+				depth++;
+			else if (src[i] == ')' && depth > 0)
+				depth--;
+			else if (src[i] == '|' && depth == 0)
+				return true;
+			i++;
+		}
+	}
+	return false;
+}
+
+static char *
+rule_hs_key_expr(bool anchored, const char *body, size_t len)
+{
+	char *e = xmalloc(len + 8);
+
+	snprintf(
+	    e, len + 8, "%s(?:%.*s)", anchored ? "^" : "", (int) len, body);
+	return e;
+}
+
+/* Keep a key if Hyperscan can prefilter it; false if the list is full. */
+static void
+rule_hs_add_key(struct ruleset *rs, uint32_t pid, char *expr)
+{
+	struct rule_pattern *p = &rs->pats[pid];
+	char                *wide = xmalloc(strlen(expr) + 1);
+	int                  k = __builtin_popcount(p->keys_all);
+
+	rule_hs_widen(expr, wide);
+	free(expr);
+	if (k >= RULE_MAX_KEYS_COUNT
+	    || !rule_hs_accepts_expr(p, wide, RULE_PAT_PREFILTER, NULL)) {
+		free(wide);
+		return;
+	}
+	rs->keys = xreallocarray(rs->keys, rs->nkeys + 1, sizeof(*rs->keys));
+	rs->keys[rs->nkeys].pat = pid;
+	rs->keys[rs->nkeys].bit = 1u << k;
+	rs->keys[rs->nkeys++].expr = wide;
+	p->keys_all |= 1u << k;
+}
+
+/*
+ * A pattern "^(?=A)(?=B)REST" (no top-level alternation) cannot match
+ * unless each of A, B and REST can: they become its keys, and the
+ * pattern is a candidate only when Hyperscan finds all of them.  This is
+ * how the usual "these words anywhere, in any order" rule gets a
+ * prefilter at all.  Returns true if at least one key was kept.
+ */
+static bool
+rule_hs_lookahead_keys(struct ruleset *rs, uint32_t pid)
+{
+	const char *src = rs->pats[pid].src;
+	bool        anchored = src[0] == '^';
+	size_t      pos = anchored ? 1 : 0, end, n = 0;
+
+	if (strchr(rs->pats[pid].flags, 'x') || rule_hs_top_alternation(src))
+		return false;
+	while (strncmp(src + pos, "(?=", 3) == 0
+	    && (end = rule_hs_group_end(src, pos)) != 0) {
+		rule_hs_add_key(rs, pid,
+		    rule_hs_key_expr(anchored, src + pos + 3, end - pos - 3));
+		pos = end + 1;
+		n++;
+	}
+	if (n > 0 && src[pos] != '\0')
+		rule_hs_add_key(rs, pid,
+		    rule_hs_key_expr(anchored, src + pos, strlen(src + pos)));
+	return rs->pats[pid].keys_all != 0;
 }
 
 static void
@@ -207,75 +328,131 @@ rule_hs_classify(struct ruleset *rs)
 	for (i = 0; i < rs->npats; i++) {
 		struct rule_pattern *p = &rs->pats[i];
 
+		p->max_width = UINT32_MAX;
 		if (p->canon != i)
 			continue;
 		if (rule_hs_accepts(p, RULE_PAT_EXACT))
 			p->mode = RULE_PAT_EXACT;
 		else if (rule_hs_accepts(p, RULE_PAT_PREFILTER))
 			p->mode = RULE_PAT_PREFILTER;
+		else if (rule_hs_lookahead_keys(rs, (uint32_t) i))
+			p->mode = RULE_PAT_KEYS;
 		else
 			p->mode = RULE_PAT_PCRE_ONLY;
 	}
 }
 
+/* The expressions of one slot: patterns, then keys (ids npats + k). */
+struct rule_hs_set {
+	const char **exprs;
+	char       **owned;
+	unsigned    *flags, *ids;
+	size_t       n;
+};
+
+static void
+rule_hs_set_add(
+    struct rule_hs_set *set, char *expr, unsigned flags, unsigned id)
+{
+	set->exprs[set->n] = set->owned[set->n] = expr;
+	set->flags[set->n] = flags;
+	set->ids[set->n++] = id;
+}
+
+static void
+rule_hs_set_fill(struct ruleset *rs, int slot, struct rule_hs_set *set)
+{
+	size_t i;
+
+	for (i = 0; i < set->n; i++)
+		free(set->owned[i]);
+	set->n = 0;
+	for (i = 0; i < rs->npats; i++) {
+		struct rule_pattern *p = &rs->pats[i];
+
+		if (RULE_SLOT(p->target, p->raw) != slot || p->canon != i
+		    || p->mode == RULE_PAT_PCRE_ONLY
+		    || p->mode == RULE_PAT_KEYS)
+			continue;
+		rule_hs_set_add(set, rule_hs_expr(p, p->mode),
+		    rule_hs_flags(p, p->mode), (unsigned) i);
+	}
+	for (i = 0; i < rs->nkeys; i++) {
+		struct rule_pattern *p = &rs->pats[rs->keys[i].pat];
+
+		if (RULE_SLOT(p->target, p->raw) != slot
+		    || p->mode != RULE_PAT_KEYS)
+			continue;
+		rule_hs_set_add(set, xstrdup(rs->keys[i].expr),
+		    rule_hs_flags(p, RULE_PAT_PREFILTER),
+		    (unsigned) (rs->npats + i));
+	}
+}
+
+/* The pattern behind a Hyperscan id. */
+static struct rule_pattern *
+rule_hs_id_pattern(struct ruleset *rs, unsigned id)
+{
+	return id < rs->npats ? &rs->pats[id]
+	                      : &rs->pats[rs->keys[id - rs->npats].pat];
+}
+
+/* A rejected expression: demote its pattern (keys go straight to PCRE2). */
+static void
+rule_hs_demote(struct ruleset *rs, unsigned id)
+{
+	struct rule_pattern *p = rule_hs_id_pattern(rs, id);
+
+	p->mode = id < rs->npats && p->mode == RULE_PAT_EXACT
+	    ? RULE_PAT_PREFILTER
+	    : RULE_PAT_PCRE_ONLY;
+	p->max_width = UINT32_MAX;
+}
+
 /*
  * Compile one slot.  When Hyperscan rejects one expression of the set it
- * names it; that pattern is demoted one mode and the set is retried.
+ * names it; that pattern is demoted and the set is retried.
  */
 static int
 rule_hs_compile_slot(struct ruleset *rs, int slot, hs_database_t **dbp)
 {
-	const char        **exprs = NULL;
-	unsigned           *flags = NULL, *ids = NULL;
-	char              **owned = NULL;
+	struct rule_hs_set  set = { 0 };
 	hs_compile_error_t *cerr = NULL;
-	size_t              i, n, tries = 0;
+	size_t              i, max = rs->npats + rs->nkeys, tries = 0;
 	int                 rv = 0;
 
 	*dbp = NULL;
-	exprs = xcalloc(rs->npats, sizeof(*exprs));
-	owned = xcalloc(rs->npats, sizeof(*owned));
-	flags = xcalloc(rs->npats, sizeof(*flags));
-	ids = xcalloc(rs->npats, sizeof(*ids));
+	set.exprs = xcalloc(max + 1, sizeof(*set.exprs));
+	set.owned = xcalloc(max + 1, sizeof(*set.owned));
+	set.flags = xcalloc(max + 1, sizeof(*set.flags));
+	set.ids = xcalloc(max + 1, sizeof(*set.ids));
 	for (;;) {
-		for (i = n = 0; i < rs->npats; i++) {
-			struct rule_pattern *p = &rs->pats[i];
-
-			if (RULE_SLOT(p->target, p->raw) != slot
-			    || p->mode == RULE_PAT_PCRE_ONLY || p->canon != i)
-				continue;
-			free(owned[n]);
-			exprs[n] = owned[n] = rule_hs_expr(p, p->mode);
-			flags[n] = rule_hs_flags(p, p->mode);
-			ids[n++] = (unsigned) i;
-		}
-		if (n == 0)
-			goto out;
-		if (hs_compile_multi(exprs, flags, ids, (unsigned) n,
-		        HS_MODE_BLOCK, NULL, dbp, &cerr)
-		    == HS_SUCCESS)
-			goto out;
-		if (cerr->expression < 0 || ++tries > 2 * rs->npats) {
+		rule_hs_set_fill(rs, slot, &set);
+		if (set.n == 0
+		    || hs_compile_multi(set.exprs, set.flags, set.ids,
+		           (unsigned) set.n, HS_MODE_BLOCK, NULL, dbp, &cerr)
+		        == HS_SUCCESS)
+			break;
+		if (cerr->expression < 0 || ++tries > 2 * max) {
 			log_warnx(
 			    "rules: could not compile prefilter for %s: %s",
 			    rule_target_name((enum rule_target)(slot / 2)),
 			    cerr->message);
 			rv = MOD_EINTERNAL;
-			goto out;
+			break;
 		}
-		rs->pats[ids[cerr->expression]].mode++;
+		rule_hs_demote(rs, set.ids[cerr->expression]);
 		hs_free_compile_error(cerr);
 		cerr = NULL;
 	}
-out:
 	if (cerr)
 		hs_free_compile_error(cerr);
-	for (i = 0; i < rs->npats; i++)
-		free(owned[i]);
-	free(owned);
-	free(exprs);
-	free(flags);
-	free(ids);
+	for (i = 0; i < set.n; i++)
+		free(set.owned[i]);
+	free(set.owned);
+	free(set.exprs);
+	free(set.flags);
+	free(set.ids);
 	return rv;
 }
 
@@ -292,6 +469,9 @@ rule_hs_cache_key(const struct ruleset *rs, char hex[65])
 	memset(&plat, 0, sizeof(plat));
 	hs_populate_platform(&plat);
 	crypto_hash_sha256_init(&st);
+	/* A new file format gets new file names: old files are not damaged. */
+	crypto_hash_sha256_update(
+	    &st, (const unsigned char *) RULE_HS_CACHE_MAGIC, 8);
 	crypto_hash_sha256_update(
 	    &st, (const unsigned char *) ver, strlen(ver) + 1);
 	crypto_hash_sha256_update(
@@ -328,6 +508,30 @@ rule_hs_put(FILE *f, const void *p, size_t len, bool *ok)
 		*ok = false;
 }
 
+/* Per pattern: mode and width; then the keys. */
+static void
+rule_hs_put_patterns(const struct ruleset *rs, FILE *f, bool *ok)
+{
+	uint64_t nkeys = rs->nkeys;
+	size_t   i;
+
+	for (i = 0; i < rs->npats; i++) {
+		uint32_t m = (uint32_t) rs->pats[i].mode;
+
+		rule_hs_put(f, &m, sizeof(m), ok);
+		rule_hs_put(f, &rs->pats[i].max_width, sizeof(uint32_t), ok);
+	}
+	rule_hs_put(f, &nkeys, sizeof(nkeys), ok);
+	for (i = 0; i < rs->nkeys; i++) {
+		uint32_t len = (uint32_t) strlen(rs->keys[i].expr);
+
+		rule_hs_put(f, &rs->keys[i].pat, sizeof(uint32_t), ok);
+		rule_hs_put(f, &rs->keys[i].bit, sizeof(uint32_t), ok);
+		rule_hs_put(f, &len, sizeof(len), ok);
+		rule_hs_put(f, rs->keys[i].expr, len, ok);
+	}
+}
+
 static void
 rule_hs_cache_save(const struct ruleset *rs, const char *dir)
 {
@@ -335,7 +539,6 @@ rule_hs_cache_save(const struct ruleset *rs, const char *dir)
 	FILE    *f = NULL;
 	uint64_t n = rs->npats;
 	bool     ok = true;
-	size_t   i;
 	int      slot;
 
 	(void) mkdir(dir, 0700);
@@ -347,10 +550,7 @@ rule_hs_cache_save(const struct ruleset *rs, const char *dir)
 	}
 	rule_hs_put(f, RULE_HS_CACHE_MAGIC, 8, &ok);
 	rule_hs_put(f, &n, sizeof(n), &ok);
-	for (i = 0; i < rs->npats; i++) {
-		unsigned char m = (unsigned char) rs->pats[i].mode;
-		rule_hs_put(f, &m, 1, &ok);
-	}
+	rule_hs_put_patterns(rs, f, &ok);
 	for (slot = 0; slot < RULE_SLOT_COUNT; slot++) {
 		char    *bytes = NULL;
 		size_t   len = 0;
@@ -383,23 +583,61 @@ rule_hs_take(const char **p, const char *end, void *dst, size_t len)
 }
 
 static bool
+rule_hs_take_key(struct ruleset *rs, const char **p, const char *end)
+{
+	struct rule_key k;
+	uint32_t        len;
+
+	if (!rule_hs_take(p, end, &k.pat, sizeof(uint32_t))
+	    || !rule_hs_take(p, end, &k.bit, sizeof(uint32_t))
+	    || !rule_hs_take(p, end, &len, sizeof(len))
+	    || len > (size_t) (end - *p) || k.pat >= rs->npats || k.bit == 0
+	    || k.bit >= (1u << RULE_MAX_KEYS_COUNT))
+		return false;
+	k.expr = xstrndup(*p, len);
+	*p += len;
+	rs->keys = xreallocarray(rs->keys, rs->nkeys + 1, sizeof(*rs->keys));
+	rs->keys[rs->nkeys++] = k;
+	rs->pats[k.pat].keys_all |= k.bit;
+	return true;
+}
+
+static bool
+rule_hs_take_patterns(struct ruleset *rs, const char **p, const char *end)
+{
+	uint64_t nkeys, i;
+	uint32_t m;
+
+	for (i = 0; i < rs->npats; i++) {
+		if (!rule_hs_take(p, end, &m, sizeof(m))
+		    || m > RULE_PAT_PCRE_ONLY
+		    || !rule_hs_take(
+		        p, end, &rs->pats[i].max_width, sizeof(uint32_t)))
+			return false;
+		rs->pats[i].mode = (enum rule_pat_mode) m;
+	}
+	if (!rule_hs_take(p, end, &nkeys, sizeof(nkeys))
+	    || nkeys > (uint64_t) rs->npats * RULE_MAX_KEYS_COUNT)
+		return false;
+	for (i = 0; i < nkeys; i++)
+		if (!rule_hs_take_key(rs, p, end))
+			return false;
+	return true;
+}
+
+static bool
 rule_hs_cache_parse(struct ruleset *rs, const char *p, const char *end)
 {
 	char     magic[8];
 	uint64_t n, len;
-	size_t   i;
 	int      slot;
 
 	if (!rule_hs_take(&p, end, magic, 8)
 	    || memcmp(magic, RULE_HS_CACHE_MAGIC, 8) != 0
 	    || !rule_hs_take(&p, end, &n, sizeof(n)) || n != rs->npats)
 		return false;
-	for (i = 0; i < rs->npats; i++) {
-		unsigned char m;
-		if (!rule_hs_take(&p, end, &m, 1) || m > RULE_PAT_PCRE_ONLY)
-			return false;
-		rs->pats[i].mode = (enum rule_pat_mode) m;
-	}
+	if (!rule_hs_take_patterns(rs, &p, end))
+		return false;
 	for (slot = 0; slot < RULE_SLOT_COUNT; slot++) {
 		if (!rule_hs_take(&p, end, &len, sizeof(len))
 		    || len > (uint64_t) (end - p))
@@ -411,6 +649,20 @@ rule_hs_cache_parse(struct ruleset *rs, const char *p, const char *end)
 		p += len;
 	}
 	return p == end;
+}
+
+void
+rule_hs_free_keys(struct ruleset *rs)
+{
+	size_t i;
+
+	for (i = 0; i < rs->nkeys; i++)
+		free(rs->keys[i].expr);
+	free(rs->keys);
+	rs->keys = NULL;
+	rs->nkeys = 0;
+	for (i = 0; i < rs->npats; i++)
+		rs->pats[i].keys_all = 0;
 }
 
 static bool
@@ -427,6 +679,7 @@ rule_hs_cache_load(struct ruleset *rs, const char *dir)
 		return false;
 	if (!(ok = rule_hs_cache_parse(rs, data, data + len))) {
 		log_warnx("rules: ignoring damaged prefilter cache %s", path);
+		rule_hs_free_keys(rs);
 		for (slot = 0; slot < RULE_SLOT_COUNT; slot++) {
 			hs_free_database(rs->hs->db[slot]);
 			rs->hs->db[slot] = NULL;
@@ -454,8 +707,10 @@ rule_hs_copy_modes(struct ruleset *rs)
 {
 	size_t i;
 
-	for (i = 0; i < rs->npats; i++)
+	for (i = 0; i < rs->npats; i++) {
 		rs->pats[i].mode = rs->pats[rs->pats[i].canon].mode;
+		rs->pats[i].max_width = rs->pats[rs->pats[i].canon].max_width;
+	}
 }
 
 int
@@ -518,6 +773,7 @@ rule_hs_scratch_free(struct rule_hs_scratch *s)
 struct rule_hs_cb {
 	rule_hs_report_fn fn;
 	void             *arg;
+	size_t            elem;
 };
 
 static int
@@ -527,44 +783,63 @@ rule_hs_on_match(unsigned int id, unsigned long long from,
 	struct rule_hs_cb *cb = ctx;
 
 	(void) from;
-	(void) to;
 	(void) flags;
-	cb->fn(cb->arg, id);
+	cb->fn(cb->arg, id, cb->elem, (size_t) to);
 	return 0;
 }
 
-/* Fast UTF-8 validation (no NULs needed: Hyperscan accepts them). */
+/* Length of the run of ASCII bytes at the start of s, 8 at a time. */
+static size_t
+rule_hs_ascii_run(const unsigned char *s, size_t len)
+{
+	size_t   i = 0;
+	uint64_t w;
+
+	for (; i + 8 <= len; i += 8) {
+		memcpy(&w, s + i, 8);
+		if (w & 0x8080808080808080ull)
+			break;
+	}
+	while (i < len && s[i] < 0x80)
+		i++;
+	return i;
+}
+
+/* Length of the valid multi-byte sequence at s, or 0. */
+static size_t
+rule_hs_utf8_seq(const unsigned char *s, size_t len)
+{
+	size_t n, k;
+
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		n = 3;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		n = 4;
+	else
+		return 0;
+	if (len < n)
+		return 0;
+	for (k = 1; k < n; k++)
+		if ((s[k] & 0xc0) != 0x80)
+			return 0;
+	if ((s[0] == 0xe0 && s[1] < 0xa0) || (s[0] == 0xed && s[1] > 0x9f)
+	    || (s[0] == 0xf0 && s[1] < 0x90) || (s[0] == 0xf4 && s[1] > 0x8f))
+		return 0;
+	return n;
+}
+
+/* UTF-8 validation: Hyperscan's UTF-8 mode is undefined on bad input. */
 static bool
 rule_hs_utf8_ok(const unsigned char *s, size_t len)
 {
-	size_t i = 0, n, k;
+	size_t i = 0, n;
 
-	while (i < len) {
-		unsigned char c = s[i];
-
-		if (c < 0x80) {
-			i++;
-			continue;
-		}
-		if (c >= 0xc2 && c <= 0xdf)
-			n = 1;
-		else if (c >= 0xe0 && c <= 0xef)
-			n = 2;
-		else if (c >= 0xf0 && c <= 0xf4)
-			n = 3;
-		else
+	while ((i += rule_hs_ascii_run(s + i, len - i)) < len) {
+		if ((n = rule_hs_utf8_seq(s + i, len - i)) == 0)
 			return false;
-		if (len - i <= n)
-			return false;
-		for (k = 1; k <= n; k++)
-			if ((s[i + k] & 0xc0) != 0x80)
-				return false;
-		if ((c == 0xe0 && s[i + 1] < 0xa0)
-		    || (c == 0xed && s[i + 1] > 0x9f)
-		    || (c == 0xf0 && s[i + 1] < 0x90)
-		    || (c == 0xf4 && s[i + 1] > 0x8f))
-			return false;
-		i += n + 1;
+		i += n;
 	}
 	return true;
 }
@@ -574,7 +849,7 @@ rule_hs_scan(const struct ruleset *rs, struct rule_hs_scratch *s,
     const struct rule_fields *f, rule_hs_report_fn fn, void *arg,
     uint64_t *unscanned)
 {
-	struct rule_hs_cb cb = { fn, arg };
+	struct rule_hs_cb cb = { fn, arg, 0 };
 	int               slot;
 	size_t            i;
 
@@ -588,9 +863,11 @@ rule_hs_scan(const struct ruleset *rs, struct rule_hs_scratch *s,
 		for (i = 0; i < fl->n; i++) {
 			const struct rule_str *v = &fl->v[i];
 
+			cb.elem = i;
 			if (v->len > UINT32_MAX
-			    || !rule_hs_utf8_ok(
-			        (const unsigned char *) v->s, v->len)
+			    || (!f->utf8_valid
+			        && !rule_hs_utf8_ok(
+			            (const unsigned char *) v->s, v->len))
 			    || hs_scan(rs->hs->db[slot], v->s,
 			           (unsigned) v->len, 0, s->scratch,
 			           rule_hs_on_match, &cb)

@@ -37,10 +37,22 @@ enum rule_op {
 };
 
 /* How a pattern is evaluated when the prefilter is on. */
+/* In increasing cost: the matcher evaluates cheaper tests first. */
 enum rule_pat_mode {
 	RULE_PAT_EXACT, /* Hyperscan's answer is final */
 	RULE_PAT_PREFILTER, /* Hyperscan finds candidates, PCRE2 confirms */
+	RULE_PAT_KEYS, /* candidate when all its keys are found; PCRE2 */
 	RULE_PAT_PCRE_ONLY /* Hyperscan cannot help: always PCRE2 */
+};
+
+/* RULE_PAT_KEYS: at most this many necessary sub-expressions. */
+#define RULE_MAX_KEYS_COUNT 8
+
+/* A key: a necessary condition of pattern `pat` (Hyperscan id npats+i). */
+struct rule_key {
+	uint32_t pat;
+	uint32_t bit; /* 1u << index among the pattern's keys */
+	char    *expr; /* the expression compiled for it */
 };
 
 struct rule_test {
@@ -91,6 +103,9 @@ struct rule_pattern {
 	void              *code; /* pcre2_code * (rule_regex.c) */
 	uint32_t           canon; /* first identical pattern: evaluated once */
 	uint32_t next_dup; /* circular list of patterns with this canon */
+	uint32_t max_width; /* bytes, as compiled for Hyperscan; UINT32_MAX
+	                     * when unbounded or unknown */
+	uint32_t keys_all; /* RULE_PAT_KEYS: all key bits */
 };
 
 struct rule_hsdb; /* rule_hs.c */
@@ -107,6 +122,8 @@ struct ruleset {
 	size_t               nalways;
 	uint32_t             match_limit, depth_limit, heap_limit_kib;
 	struct rule_hsdb    *hs; /* NULL when built without prefilter */
+	struct rule_key     *keys; /* RULE_PAT_KEYS conditions */
+	size_t               nkeys;
 	bool                 cache_hit;
 };
 
@@ -128,24 +145,34 @@ struct rule_regex_ctx *rule_regex_ctx_new(const struct ruleset *rs);
 void                   rule_regex_ctx_free(struct rule_regex_ctx *c);
 
 /*
- * rule_regex_exec: run p over s; 1 match (off and mlen set), 0 no match,
+ * rule_regex_exec: run p over s from byte start (a code point boundary;
+ * earlier bytes are context); 1 match (off and mlen set), 0 no match,
  * -1 limit hit (*reason set to a static string).
  */
 int rule_regex_exec(struct rule_regex_ctx *c, const struct rule_pattern *p,
-    const char *s, size_t len, size_t *off, size_t *mlen, const char **reason);
+    const char *s, size_t len, size_t start, size_t *off, size_t *mlen,
+    const char **reason);
 
 /* rule_hs.c: build or load from cache the Hyperscan databases, setting
  * each pattern's mode.  Failure to build is not fatal: patterns fall back
  * to PCRE_ONLY and a warning is logged. */
 int  rule_hs_build(struct ruleset *rs, const char *cache_dir);
 void rule_hs_free(struct rule_hsdb *db);
+/* rule_hs_free_keys: drop rs's RULE_PAT_KEYS conditions. */
+void rule_hs_free_keys(struct ruleset *rs);
 
 struct rule_hs_scratch;
 struct rule_hs_scratch *rule_hs_scratch_new(const struct ruleset *rs);
 void                    rule_hs_scratch_free(struct rule_hs_scratch *s);
 
 /* Callback for every pattern id reported while scanning. */
-typedef void (*rule_hs_report_fn)(void *arg, uint32_t pat);
+/*
+ * Called for every id Hyperscan reports: a pattern (id < npats) or a key
+ * (id - npats), with the string it was found in and the end offset of
+ * the earliest match there.
+ */
+typedef void (*rule_hs_report_fn)(
+    void *arg, uint32_t id, size_t elem, size_t end);
 
 /*
  * rule_hs_scan: scan every string of every slot of f that has a database

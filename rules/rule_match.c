@@ -42,12 +42,17 @@ struct rule_matcher {
 	uint64_t                  unscanned;
 	uint32_t                  gen;
 	uint32_t                 *pat_seen; /* == gen: Hyperscan reported it */
+	uint32_t                 *pat_first_elem; /* where, first */
+	size_t                   *pat_first_end; /* earliest end there */
+	uint32_t                 *key_gen; /* == gen: key_mask valid */
+	uint32_t                 *key_mask; /* keys found so far */
 	uint32_t                 *pat_done; /* == gen: pat_res is valid */
 	int8_t                   *pat_res; /* 1 match, 0 none, -1 limit */
 	const char              **pat_reason;
 	struct rule_loc          *pat_loc;
 	uint32_t                 *rule_seen; /* == gen: queued */
 	uint32_t                 *queue;
+	uint64_t                 *qbits; /* rule_match_order_queue() */
 	size_t                    nqueue;
 	struct rule_hit          *hits;
 	size_t                    nhits;
@@ -56,6 +61,11 @@ struct rule_matcher {
 	struct rule_verdict       verdict;
 	const struct rule_test   *uneval_test; /* test that hit a limit */
 };
+
+static bool rule_match_prefiltered(
+    const struct rule_matcher *m, const struct rule_pattern *p);
+static const struct rule_field *rule_match_field(
+    const struct rule_matcher *m, const struct rule_pattern *p);
 
 int
 rule_matcher_new(struct ruleset *rs, struct rule_matcher **out)
@@ -68,12 +78,17 @@ rule_matcher_new(struct ruleset *rs, struct rule_matcher **out)
 	m->re = rule_regex_ctx_new(rs);
 	m->hs = rule_hs_scratch_new(rs);
 	m->pat_seen = xcalloc(np, sizeof(*m->pat_seen));
+	m->pat_first_elem = xcalloc(np, sizeof(*m->pat_first_elem));
+	m->pat_first_end = xcalloc(np, sizeof(*m->pat_first_end));
+	m->key_gen = xcalloc(np, sizeof(*m->key_gen));
+	m->key_mask = xcalloc(np, sizeof(*m->key_mask));
 	m->pat_done = xcalloc(np, sizeof(*m->pat_done));
 	m->pat_res = xcalloc(np, sizeof(*m->pat_res));
 	m->pat_reason = xcalloc(np, sizeof(*m->pat_reason));
 	m->pat_loc = xcalloc(np, sizeof(*m->pat_loc));
 	m->rule_seen = xcalloc(nr, sizeof(*m->rule_seen));
 	m->queue = xcalloc(nr, sizeof(*m->queue));
+	m->qbits = xcalloc(nr / 64 + 1, sizeof(*m->qbits));
 	m->hits = xcalloc(MOD_MAX_HITS_COUNT, sizeof(*m->hits));
 	m->uneval = xcalloc(MOD_MAX_UNEVALUATED_COUNT, sizeof(*m->uneval));
 	*out = m;
@@ -88,12 +103,17 @@ rule_matcher_free(struct rule_matcher *m)
 	rule_regex_ctx_free(m->re);
 	rule_hs_scratch_free(m->hs);
 	free(m->pat_seen);
+	free(m->pat_first_elem);
+	free(m->pat_first_end);
+	free(m->key_gen);
+	free(m->key_mask);
 	free(m->pat_done);
 	free(m->pat_res);
 	free(m->pat_reason);
 	free(m->pat_loc);
 	free(m->rule_seen);
 	free(m->queue);
+	free(m->qbits);
 	free(m->hits);
 	free(m->uneval);
 	ruleset_unref(m->rs);
@@ -106,6 +126,37 @@ rule_match_field(const struct rule_matcher *m, const struct rule_pattern *p)
 	return p->raw ? &m->f->raw[p->target] : &m->f->folded[p->target];
 }
 
+/*
+ * Where PCRE2 may start.  Strings before the first one Hyperscan reported
+ * hold no match (it never misses one).  In that string, for an exact
+ * pattern Hyperscan's earliest match end E bounds the leftmost match: it
+ * ends at or after E and spans at most max_width bytes, so it starts at
+ * or after E - max_width.  Only the string skip applies to approximated
+ * patterns.
+ */
+static void
+rule_match_window(const struct rule_matcher *m, const struct rule_pattern *p,
+    uint32_t pid, size_t *elem, size_t *start)
+{
+	const struct rule_str *v;
+	size_t                 end;
+
+	if (!rule_match_prefiltered(m, p) || p->mode == RULE_PAT_PCRE_ONLY
+	    || m->pat_seen[pid] != m->gen)
+		return;
+	*elem = m->pat_first_elem[pid];
+	end = m->pat_first_end[pid];
+	if (p->mode != RULE_PAT_EXACT || p->max_width == UINT32_MAX
+	    || end <= p->max_width)
+		return;
+	v = &rule_match_field(m, p)->v[*elem];
+	*start = end - p->max_width;
+	/* Back up to a code point boundary. */
+	while (*start > 0 && *start < v->len
+	    && ((unsigned char) v->s[*start] & 0xc0) == 0x80)
+		(*start)--;
+}
+
 /* PCRE2 over every element: any match wins over any limit. */
 static int
 rule_match_pcre(struct rule_matcher *m, uint32_t pid)
@@ -113,15 +164,16 @@ rule_match_pcre(struct rule_matcher *m, uint32_t pid)
 	const struct rule_pattern *p = &m->rs->pats[pid];
 	const struct rule_field   *fl = rule_match_field(m, p);
 	struct rule_loc           *loc = &m->pat_loc[pid];
-	size_t                     i, off, len;
+	size_t                     i = 0, start = 0, off, len;
 	int                        rc, res = 0;
 
-	for (i = 0; i < fl->n; i++) {
+	rule_match_window(m, p, pid, &i, &start);
+	for (; i < fl->n; i++, start = 0) {
 		/* An empty value is an absent value: it never matches. */
 		if (fl->v[i].len == 0)
 			continue;
-		rc = rule_regex_exec(m->re, p, fl->v[i].s, fl->v[i].len, &off,
-		    &len, &m->pat_reason[pid]);
+		rc = rule_regex_exec(m->re, p, fl->v[i].s, fl->v[i].len, start,
+		    &off, &len, &m->pat_reason[pid]);
 		if (rc == 1) {
 			*loc = (struct rule_loc) { i, off, len, true };
 			return 1;
@@ -343,14 +395,42 @@ rule_match_record(struct rule_matcher *m, uint32_t ri, enum rule_outcome out)
 	rule_match_locate(m, r, h);
 }
 
+/*
+ * A key was found: true (with *pid) once every key of its pattern has
+ * been, which makes the pattern a candidate.  Its place is not known.
+ */
+static bool
+rule_match_key(struct rule_matcher *m, uint32_t id, uint32_t *pid)
+{
+	const struct rule_key *k = &m->rs->keys[id - m->rs->npats];
+
+	*pid = k->pat;
+	if (m->key_gen[k->pat] != m->gen) {
+		m->key_gen[k->pat] = m->gen;
+		m->key_mask[k->pat] = 0;
+	}
+	m->key_mask[k->pat] |= k->bit;
+	if (m->key_mask[k->pat] != m->rs->pats[k->pat].keys_all)
+		return false;
+	m->key_gen[k->pat] = 0; /* report it once */
+	return true;
+}
+
 /* Hyperscan reported canonical pattern pid: queue every rule using it. */
 static void
-rule_match_on_report(void *arg, uint32_t pid)
+rule_match_on_report(void *arg, uint32_t id, size_t elem, size_t end)
 {
 	struct rule_matcher *m = arg;
-	uint32_t             q = pid, ri;
+	uint32_t             pid = id, q, ri;
 
+	if (id >= m->rs->npats && !rule_match_key(m, id, &pid))
+		return;
+	if (m->pat_seen[pid] == m->gen)
+		return; /* rules queued already; keep the first place */
 	m->pat_seen[pid] = m->gen;
+	m->pat_first_elem[pid] = (uint32_t) elem;
+	m->pat_first_end[pid] = end;
+	q = pid;
 	do {
 		ri = m->rs->pats[q].rule;
 		if (m->rule_seen[ri] != m->gen) {
@@ -361,12 +441,25 @@ rule_match_on_report(void *arg, uint32_t pid)
 	} while (q != pid);
 }
 
-static int
-rule_match_u32cmp(const void *a, const void *b)
+/*
+ * Put the queued rules in load order (verdicts list hits in that order)
+ * through a bitmap: linear in the number of rules / 64, no comparisons.
+ */
+static void
+rule_match_order_queue(struct rule_matcher *m)
 {
-	uint32_t x = *(const uint32_t *) a, y = *(const uint32_t *) b;
+	size_t   i, w, nw = (m->rs->nrules + 63) / 64;
+	uint64_t bits;
 
-	return x < y ? -1 : x > y;
+	for (i = 0; i < m->nqueue; i++)
+		m->qbits[m->queue[i] / 64] |= 1ull << (m->queue[i] % 64);
+	m->nqueue = 0;
+	for (w = 0; w < nw; w++) {
+		for (bits = m->qbits[w]; bits; bits &= bits - 1)
+			m->queue[m->nqueue++] = (uint32_t) (w * 64
+			    + (size_t) __builtin_ctzll(bits));
+		m->qbits[w] = 0;
+	}
 }
 
 /* Advance the generation; on wrap-around clear the stamps. */
@@ -379,6 +472,7 @@ rule_match_next_gen(struct rule_matcher *m)
 	if (++m->gen != 0)
 		return;
 	memset(m->pat_seen, 0, np * sizeof(*m->pat_seen));
+	memset(m->key_gen, 0, np * sizeof(*m->key_gen));
 	memset(m->pat_done, 0, np * sizeof(*m->pat_done));
 	memset(m->rule_seen, 0, nr * sizeof(*m->rule_seen));
 	m->gen = 1;
@@ -414,7 +508,7 @@ rule_match_queue_prefiltered(struct rule_matcher *m)
 			m->queue[m->nqueue++] = ri;
 		}
 	}
-	qsort(m->queue, m->nqueue, sizeof(*m->queue), rule_match_u32cmp);
+	rule_match_order_queue(m);
 }
 
 int

@@ -149,12 +149,15 @@ rule_regex_reason(int rc)
 
 int
 rule_regex_exec(struct rule_regex_ctx *c, const struct rule_pattern *p,
-    const char *s, size_t len, size_t *off, size_t *mlen, const char **reason)
+    const char *s, size_t len, size_t start, size_t *off, size_t *mlen,
+    const char **reason)
 {
 	PCRE2_SIZE *ov;
 	int         rc;
 
-	rc = pcre2_match(p->code, (PCRE2_SPTR) s, len, 0, 0, c->md, c->mctx);
+	/* Lookbehinds and \b still see the bytes before start. */
+	rc = pcre2_match(p->code, (PCRE2_SPTR) s, len,
+	    start > len ? len : start, 0, c->md, c->mctx);
 	if (rc == PCRE2_ERROR_NOMATCH)
 		return 0;
 	if (rc < 0) {

@@ -114,6 +114,8 @@ struct rule_fields {
 	unsigned kind; /* exactly one RULE_K_* bit */
 	enum rule_visibility visibility;
 	int                  local; /* 1 local account, 0 remote, -1 unknown */
+	bool utf8_valid; /* the producer guarantees valid UTF-8 everywhere:
+	                  * the matcher skips its own check */
 };
 
 /* Score-to-action thresholds; min[a] < 0 disables action a. */

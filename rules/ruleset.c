@@ -49,6 +49,7 @@ ruleset_free_contents(struct ruleset *rs)
 	for (i = 0; i < rs->nfiles; i++)
 		free(rs->files[i]);
 	rule_hs_free(rs->hs);
+	rule_hs_free_keys(rs);
 	free(rs->rules);
 	free(rs->pats);
 	free(rs->files);
@@ -95,7 +96,8 @@ ruleset_stats(const struct ruleset *rs, size_t *patterns, size_t *exact,
 	for (i = 0; i < rs->npats; i++) {
 		if (rs->pats[i].mode == RULE_PAT_EXACT)
 			(*exact)++;
-		else if (rs->pats[i].mode == RULE_PAT_PREFILTER)
+		else if (rs->pats[i].mode == RULE_PAT_PREFILTER
+		    || rs->pats[i].mode == RULE_PAT_KEYS)
 			(*prefilter)++;
 		else
 			(*pcre_only)++;

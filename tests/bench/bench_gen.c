@@ -1799,7 +1799,7 @@ static void
 bench_gen_re_flags(struct bench_gen_rules *g, bool dotall_ok)
 {
 	bench_gen_putc(g->b, '/');
-	if (bench_gen_chance(&g->r, 333))
+	if (bench_gen_chance(&g->r, 450))
 		bench_gen_putc(g->b, 'i');
 	if (dotall_ok && bench_gen_chance(&g->r, 60))
 		bench_gen_putc(g->b, 's');
@@ -2130,7 +2130,7 @@ bench_gen_rule_pat(struct bench_gen_rules *g, const struct bench_gen_pat *p,
 	bench_gen_rule_open(g, file, p->name, true, p->desc, group);
 	bench_gen_printf(g->b, "\tmatch %s ", p->target);
 	bench_gen_printf(g->b, p->re, bench_gen_range(&g->r, 3, 8));
-	if (g->b->p[g->b->len - 1] == '/' && bench_gen_chance(&g->r, 250))
+	if (g->b->p[g->b->len - 1] == '/' && bench_gen_chance(&g->r, 350))
 		bench_gen_putc(g->b, 'i');
 	bench_gen_putc(g->b, '\n');
 	bench_gen_rule_conds(g, true);
