@@ -39,7 +39,7 @@ TEST_SRCS	 = $(wildcard tests/test_*.c)
 HARNESS_SRCS	 = $(wildcard tests/harness*.c)
 BENCH_SRCS	 = $(wildcard tests/bench/*.c)
 
-obj		 = $(patsubst %.c,$(BUILD)/%.o,$(1))
+obj		 = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 CORE_LIB	 = $(BUILD)/libmodcore.a
 RULES_LIB	 = $(BUILD)/librules.a
 FEEDS_LIB	 = $(BUILD)/libfeeds.a
@@ -61,7 +61,7 @@ all: $(PROGS)
 deps:
 	$(Q)sh .ci/deps.sh
 
-$(BUILD)/%.o: %.c | $(GEN)
+$(BUILD)/obj/%.o: %.c | $(GEN)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC	$<")
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
@@ -85,7 +85,7 @@ $(BUILD)/moderctl: $(call obj,moderd/moderctl.c) $(LIBS)
 $(BUILD)/moderd: $(call obj,moderd/moderd.c) $(LIBS)
 	$(Q)$(CC) $(LDFLAGS) $< $(LINK_LIBS) $(LDLIBS) -o $@
 
-$(BUILD)/tests/%: $(BUILD)/tests/%.o $(call obj,$(HARNESS_SRCS)) $(LIBS)
+$(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(call obj,$(HARNESS_SRCS)) $(LIBS)
 	$(Q)$(CC) $(LDFLAGS) $< $(call obj,$(HARNESS_SRCS)) $(LINK_LIBS) \
 	    $(LDLIBS) -o $@
 
@@ -134,7 +134,7 @@ bench: deps
 	    $(BENCH_BUILD)/moderctl
 	$(Q)sh tests/bench/run.sh $(BENCH_BUILD)
 
-$(BUILD)/bench/%: $(BUILD)/tests/bench/%.o $(LIBS)
+$(BUILD)/bench/%: $(BUILD)/obj/tests/bench/%.o $(LIBS)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(LDFLAGS) $< $(LINK_LIBS) $(LDLIBS) -o $@
 

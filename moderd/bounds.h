@@ -56,4 +56,45 @@
 #define MOD_MAX_CONF_STRING_BYTES 1024 /* a string value, by default */
 #define MOD_MAX_CONF_QUOTE_BYTES 64 /* input quoted back in a message */
 
+/* database (store, queue, audit) */
+#define MOD_STORE_RETRY_MIN_MS 100 /* first reconnect delay */
+#define MOD_STORE_RETRY_MAX_MS 10000 /* reconnect delay ceiling */
+#define MOD_STORE_CONNECT_TIMEOUT_S 10 /* libpq connect_timeout */
+#define MOD_MAX_QUEUE_BATCH_COUNT 10000 /* records in one transaction */
+#define MOD_MAX_EVIDENCE_COUNT 50 /* evidence snapshots per proposal */
+#define MOD_MAX_SNAPSHOT_HITS_COUNT 64 /* hits kept in one snapshot */
+#define MOD_MAX_SNAPSHOT_TEXTS_COUNT 8 /* named texts in one snapshot */
+#define MOD_MAX_SNAPSHOT_TEXT_BYTES (16 * 1024) /* one text, as it was */
+#define MOD_MAX_SNAPSHOT_BYTES (256 * 1024) /* one evidence snapshot */
+#define MOD_MAX_DEAD_LETTER_BYTES (64 * 1024) /* payload kept */
+#define MOD_MAX_AUDIT_TEXT_BYTES 4096 /* one text field of an audit row */
+#define MOD_AUDIT_VERIFY_PAGE_COUNT 1000 /* rows fetched at a time */
+#define MOD_MAX_QUEUE_LIST_COUNT 1000 /* items in one queue_list() */
+#define MOD_MAX_USER_NAME_BYTES 64 /* `moderd user add NAME` */
+#define MOD_MAX_KEY_BYTES 256 /* a dedup key, object or target id */
+#define MOD_MAX_ACCT_BYTES 512 /* user@domain of a target */
+#define MOD_MAX_QUEUE_RULES_BYTES 256 /* rule list of a listed item */
+
+/* Mastodon streaming client (SSE) */
+#define MOD_MAX_SSE_FIELD_BYTES 16 /* SSE field name kept for matching */
+#define MOD_MAX_SSE_TYPE_BYTES 64 /* value of an SSE event: field */
+#define MOD_MAX_SSE_LINE_BYTES                                                \
+	(MOD_MAX_EVENT_BYTES + 64) /* one SSE line: field name and a value */
+#define MOD_STREAM_STALL_MS 60000 /* no bytes this long: reconnect */
+#define MOD_STREAM_HEALTHY_MS 30000 /* data this long: backoff resets */
+#define MOD_STREAM_CONNECT_TIMEOUT_MS 30000 /* TCP and TLS set-up */
+
+/* nng intake, HTTP server, metrics */
+#define MOD_MAX_INTAKE_RECV_BYTES                                             \
+	(2 * MOD_MAX_EVENT_BYTES) /* nng recv-size-max: larger is dropped */
+#define MOD_INTAKE_STACK_BYTES (256 * 1024) /* one intake thread's stack */
+#define MOD_MAX_HTTP_PATH_BYTES 1024 /* request path, without the query */
+#define MOD_MAX_HTTP_PARAMS_COUNT 4 /* {name} segments in one route */
+#define MOD_MAX_HTTP_PARAM_BYTES 128 /* one {name} value */
+#define MOD_MAX_HTTP_QUEUE_COUNT 256 /* requests waiting for a worker */
+#define MOD_HTTP_WORKERS_COUNT 2 /* threads for blocking routes */
+#define MOD_HTTP_BODY_TIMEOUT_MS 10000 /* to receive a request body */
+#define MOD_MAX_METRICS_BYTES (8 * 1024 * 1024) /* one /metrics page */
+#define MOD_METRICS_LATENCY_BUCKETS_COUNT 13 /* histogram, without +Inf */
+
 #endif /* MODERD_BOUNDS_H */

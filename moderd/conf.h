@@ -29,16 +29,16 @@ enum conf_intake_type { CONF_INTAKE_PULL, CONF_INTAKE_REP, CONF_INTAKE_SUB };
 
 /* One `intake NAME { ... }` block. */
 struct conf_intake {
-	char	*name;
-	int	 type; /* enum conf_intake_type */
-	char	*url;  /* nng address: listen (pull, rep) or dial (sub) */
+	char    *name;
+	int      type; /* enum conf_intake_type */
+	char    *url; /* nng address: listen (pull, rep) or dial (sub) */
 	uint32_t contexts; /* rep: requests handled at once */
 };
 
 /* One `stream NAME { ... }` block: a Mastodon streaming connection. */
 struct conf_stream {
 	char   *name;
-	char   *url;   /* https://HOST/api/v1/streaming/public/remote */
+	char   *url; /* https://HOST/api/v1/streaming/public/remote */
 	char   *token; /* bearer token; "" for none */
 	int64_t reconnect_min_ms;
 	int64_t reconnect_max_ms;
@@ -49,19 +49,19 @@ struct conf_stream {
  * strings are never NULL.  Read-only once built: share it, do not write.
  */
 struct conf {
-	uint32_t	       db_batch_count;
-	int64_t		       db_batch_ms;
-	char		      *db_dsn; /* "" = the embedded cluster */
-	int64_t		       db_stmt_timeout_ms;
-	char		      *http_listen; /* "" = no HTTP server */
-	size_t		       http_max_body_bytes;
+	uint32_t               db_batch_count;
+	int64_t                db_batch_ms;
+	char                  *db_dsn; /* "" = the embedded cluster */
+	int64_t                db_stmt_timeout_ms;
+	char                  *http_listen; /* "" = no HTTP server */
+	size_t                 http_max_body_bytes;
 	struct conf_intake    *intake;
-	size_t		       nintake;
+	size_t                 nintake;
 	int                    log_level; /* enum conf_log_level */
-	char		      *pg_bin_dir;
-	char		      *pg_user;
-	uint32_t	       pipeline_queue_count;
-	uint32_t	       pipeline_workers;
+	char                  *pg_bin_dir;
+	char                  *pg_user;
+	uint32_t               pipeline_queue_count;
+	uint32_t               pipeline_workers;
 	uint32_t               re_depth_limit;
 	uint32_t               re_heap_limit_kib;
 	uint32_t               re_match_limit;
@@ -69,9 +69,9 @@ struct conf {
 	char                  *rules_dir;
 	char                  *state_dir;
 	struct conf_stream    *stream;
-	size_t		       nstream;
+	size_t                 nstream;
 	struct rule_thresholds thresholds; /* min[a] < 0: action a is off */
-	char		      *webhook_secret; /* "" = webhooks refused */
+	char                  *webhook_secret; /* "" = webhooks refused */
 };
 
 /*

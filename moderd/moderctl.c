@@ -83,25 +83,6 @@ ctl_parse_opts(int argc, char **argv, struct ctl_opts *o)
 	o->argv = argv + i;
 }
 
-/* Create dir and its missing parents (mode 0700); errors are ignored:
- * the cache is an optimisation and its writer reports what failed. */
-static void
-ctl_mkdirs(const char *dir)
-{
-	char   path[MOD_MAX_PATH_BYTES];
-	size_t i;
-
-	if (mod_strlcpy(path, dir, sizeof(path)) >= sizeof(path))
-		return;
-	for (i = 1; path[i]; i++)
-		if (path[i] == '/') {
-			path[i] = '\0';
-			(void) mkdir(path, 0700);
-			path[i] = '/';
-		}
-	(void) mkdir(path, 0700);
-}
-
 /*
  * The prefilter cache of an interactive user: $XDG_CACHE_HOME/moderd or
  * ~/.cache/moderd.  The offline CLI never writes the daemon's state
@@ -117,8 +98,9 @@ ctl_cache_dir(char *out, size_t size)
 		snprintf(out, size, "%s/moderd", x);
 	else if (home && *home)
 		snprintf(out, size, "%s/.cache/moderd", home);
-	if (out[0])
-		ctl_mkdirs(out);
+	/* The cache is an optimisation: its writer reports what failed. */
+	if (out[0] && mod_mkdirs(out, 0700) != 0)
+		out[0] = '\0';
 }
 
 /* Load config (or defaults) and the rule directory; errors to stderr. */

@@ -35,7 +35,7 @@
 #include "util.h"
 
 #define PGEMBED_START_WAIT_MS 60000 /* for the server to accept */
-#define PGEMBED_STOP_WAIT_MS 30000  /* for a fast shutdown */
+#define PGEMBED_STOP_WAIT_MS 30000 /* for a fast shutdown */
 #define PGEMBED_ROLE "moderd"
 
 struct pgembed {
@@ -46,6 +46,7 @@ struct pgembed {
 	uid_t uid;
 	gid_t gid;
 	bool  drop; /* run programs as uid/gid */
+	bool  adopted;
 };
 
 static void
@@ -63,14 +64,15 @@ pgembed_exec(const struct pgembed *pe, char *const argv[], const char *out)
 {
 	int fd;
 
-	if (out != NULL &&
-	    (fd = open(out, O_WRONLY | O_CREAT | O_APPEND, 0600)) != -1) {
+	if (out != NULL
+	    && (fd = open(out, O_WRONLY | O_CREAT | O_APPEND, 0600)) != -1) {
 		dup2(fd, 1);
 		dup2(fd, 2);
 		close(fd);
 	}
-	if (pe->drop && (setgroups(0, NULL) == -1 || setgid(pe->gid) == -1 ||
-			    setuid(pe->uid) == -1))
+	if (pe->drop
+	    && (setgroups(0, NULL) == -1 || setgid(pe->gid) == -1
+	        || setuid(pe->uid) == -1))
 		_exit(126);
 	/* The server must not share moderd's signal handling. */
 	setsid();
@@ -136,9 +138,9 @@ pgembed_identity(const struct conf *c, struct pgembed *pe)
 static int
 pgembed_initdb(const struct conf *c, struct pgembed *pe)
 {
-	char  bin[MOD_MAX_PATH_BYTES], version[MOD_MAX_PATH_BYTES + 16];
-	char *argv[] = { bin, "-D", pe->data, "-U", PGEMBED_ROLE, "-A",
-		"trust", "-E", "UTF8", "--locale=C", NULL };
+	char        bin[MOD_MAX_PATH_BYTES], version[MOD_MAX_PATH_BYTES + 16];
+	char       *argv[] = { bin, "-D", pe->data, "-U", PGEMBED_ROLE, "-A",
+		      "trust", "-E", "UTF8", "--locale=C", NULL };
 	struct stat st;
 
 	snprintf(version, sizeof(version), "%s/PG_VERSION", pe->data);
@@ -169,9 +171,9 @@ pgembed_ready(const struct conf *c, const struct pgembed *pe)
 static pid_t
 pgembed_running(const struct pgembed *pe)
 {
-	char  path[MOD_MAX_PATH_BYTES + 32], *buf = NULL;
+	char   path[MOD_MAX_PATH_BYTES + 32], *buf = NULL;
 	size_t len;
-	long  pid;
+	long   pid;
 
 	snprintf(path, sizeof(path), "%s/postmaster.pid", pe->data);
 	if (mod_read_file(path, 4096, &buf, &len, NULL) != 0)
@@ -188,7 +190,8 @@ pgembed_spawn(const struct conf *c, struct pgembed *pe)
 {
 	char  bin[MOD_MAX_PATH_BYTES], sock[MOD_MAX_PATH_BYTES + 32];
 	char *argv[] = { bin, "-D", pe->data, "-k", sock, "-c",
-		"listen_addresses=", "-c", "unix_socket_permissions=0700", NULL };
+		"listen_addresses=", "-c", "unix_socket_permissions=0700",
+		NULL };
 
 	pgembed_bin(c, "postgres", bin, sizeof(bin));
 	snprintf(sock, sizeof(sock), "%s", pe->run);
@@ -210,8 +213,10 @@ pgembed_wait_ready(const struct conf *c, struct pgembed *pe)
 	for (waited = 0; waited < PGEMBED_START_WAIT_MS; waited += 100) {
 		if (pgembed_ready(c, pe) == 0)
 			return 0;
-		if (pe->pid > 0 && waitpid(pe->pid, &status, WNOHANG) == pe->pid) {
-			log_warnx("database: postgres exited, see %s", pe->log);
+		if (pe->pid > 0
+		    && waitpid(pe->pid, &status, WNOHANG) == pe->pid) {
+			log_warnx(
+			    "database: postgres exited, see %s", pe->log);
 			pe->pid = 0;
 			return MOD_EIO;
 		}
@@ -225,12 +230,15 @@ pgembed_wait_ready(const struct conf *c, struct pgembed *pe)
 static int
 pgembed_paths(const struct conf *c, struct pgembed *pe)
 {
-	if ((size_t) snprintf(pe->data, sizeof(pe->data), "%s/pg",
-		c->state_dir) >= sizeof(pe->data) ||
-	    (size_t) snprintf(pe->run, sizeof(pe->run), "%s/run",
-		c->state_dir) >= sizeof(pe->run) ||
-	    (size_t) snprintf(pe->log, sizeof(pe->log), "%s/postgres.log",
-		c->state_dir) >= sizeof(pe->log))
+	if ((size_t) snprintf(
+	        pe->data, sizeof(pe->data), "%s/pg", c->state_dir)
+	        >= sizeof(pe->data)
+	    || (size_t) snprintf(
+	           pe->run, sizeof(pe->run), "%s/run", c->state_dir)
+	        >= sizeof(pe->run)
+	    || (size_t) snprintf(
+	           pe->log, sizeof(pe->log), "%s/postgres.log", c->state_dir)
+	        >= sizeof(pe->log))
 		return MOD_EINVAL;
 	/* A Unix socket path is limited to 107 bytes. */
 	if (strlen(pe->run) + sizeof("/.s.PGSQL.5432") > 107) {
@@ -246,15 +254,15 @@ pgembed_prepare(const struct conf *c, struct pgembed *pe)
 {
 	int fd, rv;
 
-	if ((rv = pgembed_paths(c, pe)) != 0 ||
-	    (rv = pgembed_identity(c, pe)) != 0)
+	if ((rv = pgembed_paths(c, pe)) != 0
+	    || (rv = pgembed_identity(c, pe)) != 0)
 		return rv;
 	if (mkdir(c->state_dir, 0755) == -1 && errno != EEXIST) {
 		log_warn("database: could not create %s", c->state_dir);
 		return MOD_EIO;
 	}
-	if ((rv = pgembed_mkdir(pe, pe->data, 0700)) != 0 ||
-	    (rv = pgembed_mkdir(pe, pe->run, 0700)) != 0)
+	if ((rv = pgembed_mkdir(pe, pe->data, 0700)) != 0
+	    || (rv = pgembed_mkdir(pe, pe->run, 0700)) != 0)
 		return rv;
 	/* The log file must be writable by the cluster owner. */
 	if ((fd = open(pe->log, O_WRONLY | O_CREAT | O_APPEND, 0600)) == -1)
@@ -266,21 +274,22 @@ pgembed_prepare(const struct conf *c, struct pgembed *pe)
 }
 
 int
-pgembed_start(const struct conf *c, struct pgembed **out, char *dsn,
-    size_t dsnsz)
+pgembed_start(
+    const struct conf *c, struct pgembed **out, char *dsn, size_t dsnsz)
 {
 	struct pgembed *pe = xcalloc(1, sizeof(*pe));
-	int		rv;
+	int             rv;
 
 	*out = NULL;
-	if ((rv = pgembed_prepare(c, pe)) != 0 ||
-	    (rv = pgembed_initdb(c, pe)) != 0)
+	if ((rv = pgembed_prepare(c, pe)) != 0
+	    || (rv = pgembed_initdb(c, pe)) != 0)
 		goto out;
-	if ((pe->pid = pgembed_running(pe)) != 0 && pgembed_ready(c, pe) == 0)
+	if ((pe->pid = pgembed_running(pe)) != 0 && pgembed_ready(c, pe) == 0
+	    && (pe->adopted = true))
 		log_info("database: adopted running cluster (pid %ld)",
 		    (long) pe->pid);
-	else if ((rv = pgembed_spawn(c, pe)) != 0 ||
-	    (rv = pgembed_wait_ready(c, pe)) != 0)
+	else if ((rv = pgembed_spawn(c, pe)) != 0
+	    || (rv = pgembed_wait_ready(c, pe)) != 0)
 		goto out;
 	snprintf(dsn, dsnsz, "host=%s dbname=postgres user=%s", pe->run,
 	    PGEMBED_ROLE);
@@ -314,11 +323,23 @@ pgembed_stop(struct pgembed *pe)
 {
 	if (pe == NULL)
 		return;
-	if (pe->pid > 0 && kill(pe->pid, SIGINT) == 0 &&
-	    !pgembed_gone(pe->pid, PGEMBED_STOP_WAIT_MS)) {
+	if (pe->pid > 0 && kill(pe->pid, SIGINT) == 0
+	    && !pgembed_gone(pe->pid, PGEMBED_STOP_WAIT_MS)) {
 		log_warnx("database: postgres did not stop, sending SIGQUIT");
 		kill(pe->pid, SIGQUIT);
 		(void) pgembed_gone(pe->pid, PGEMBED_STOP_WAIT_MS);
 	}
+	free(pe);
+}
+
+bool
+pgembed_adopted(const struct pgembed *pe)
+{
+	return pe->adopted;
+}
+
+void
+pgembed_release(struct pgembed *pe)
+{
 	free(pe);
 }

@@ -5,6 +5,7 @@
 #ifndef MODERD_PGEMBED_H
 #define MODERD_PGEMBED_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "conf.h"
@@ -24,6 +25,16 @@ struct pgembed;
  */
 int pgembed_start(const struct conf *c, struct pgembed **out, char *dsn,
     size_t dsnsz) MOD_MUSTCHECK;
+
+/*
+ * pgembed_adopted: true if pgembed_start() found the cluster already
+ * running (a daemon is up, or one was killed): a command-line tool should
+ * leave it running with pgembed_release().
+ */
+bool pgembed_adopted(const struct pgembed *pe);
+
+/* pgembed_release: free the handle, leaving the cluster running. */
+void pgembed_release(struct pgembed *pe);
 
 /*
  * pgembed_stop: fast shutdown of the cluster (SIGINT, then SIGQUIT after

@@ -29,6 +29,7 @@
 
 #include "conf.h"
 #include "log.h"
+#include "metrics.h"
 #include "pipeline.h"
 #include "pipeline_impl.h"
 #include "rules.h"
@@ -40,30 +41,30 @@
 
 struct pipe_fifo {
 	struct pipe_item *head, *tail;
-	size_t		  n;
+	size_t            n;
 };
 
 struct pipeline {
-	pthread_mutex_t	       mu;
-	pthread_cond_t	       not_full, in_avail, out_avail;
+	pthread_mutex_t        mu;
+	pthread_cond_t         not_full, in_avail, out_avail;
 	struct pipe_fifo       in, out;
-	size_t		       inflight, cap;
-	bool		       closing;	 /* no new submissions */
-	size_t		       nworkers, workers_done;
-	pthread_t	       workers[PIPE_MAX_WORKERS_COUNT];
-	pthread_t	       writer;
-	struct ruleset	      *rs;
-	uint64_t	       rs_gen;
+	size_t                 inflight, cap;
+	bool                   closing; /* no new submissions */
+	size_t                 nworkers, workers_done;
+	pthread_t              workers[PIPE_MAX_WORKERS_COUNT];
+	pthread_t              writer;
+	struct ruleset        *rs;
+	uint64_t               rs_gen;
 	struct rule_thresholds th;
-	size_t		       batch_count;
-	int64_t		       batch_ms;
-	int64_t		       drain_deadline_ms; /* 0 while running */
-	pipe_store_fn	       store;
-	void		      *store_arg;
+	size_t                 batch_count;
+	int64_t                batch_ms;
+	int64_t                drain_deadline_ms; /* 0 while running */
+	pipe_store_fn          store;
+	void                  *store_arg;
 };
 
-static const char *const pipe_source_names[PIPE_SRC_COUNT] = { "pull",
-	"rep", "sub", "webhook", "stream" };
+static const char *const pipe_source_names[PIPE_SRC_COUNT]
+    = { "pull", "rep", "sub", "webhook", "stream" };
 
 const char *
 pipeline_source_name(enum pipe_source src)
@@ -128,7 +129,7 @@ pipeline_submit(struct pipeline *p, enum pipe_source src,
     pipe_done_fn done, void *arg)
 {
 	struct pipe_item *it;
-	int		  rv = 0;
+	int               rv = 0;
 
 	if (len > MOD_MAX_EVENT_BYTES) {
 		free(data);
@@ -149,6 +150,8 @@ pipeline_submit(struct pipeline *p, enum pipe_source src,
 		pthread_cond_signal(&p->in_avail);
 	}
 	pthread_mutex_unlock(&p->mu);
+	if (rv == MOD_ELIMIT)
+		metrics_rejected(METRICS_REJ_DROPPED_FULL);
 	free(data);
 	return rv;
 }
@@ -166,21 +169,23 @@ pipeline_depth(struct pipeline *p)
 
 /* An item leaves the pipeline: answer its sender, free it, make room. */
 static void
-pipe_finish(struct pipeline *p, struct pipe_item *it, int rc,
-    const char *msg)
+pipe_finish(struct pipeline *p, struct pipe_item *it, int rc, const char *msg)
 {
+	if (rc == 0)
+		metrics_observe_latency((double) (pipe_now_ms() - it->t0_ms));
 	pipe_item_done(it, rc, msg);
 	pipe_item_free(it);
 	pthread_mutex_lock(&p->mu);
 	p->inflight--;
+	metrics_gauge_set(METRICS_PIPELINE_QUEUE, (int64_t) p->inflight);
 	pthread_cond_signal(&p->not_full);
 	pthread_mutex_unlock(&p->mu);
 }
 
 /* The current rules, referenced, if newer than *gen. */
 static struct ruleset *
-pipe_rules_if_newer(struct pipeline *p, uint64_t *gen,
-    struct rule_thresholds *th)
+pipe_rules_if_newer(
+    struct pipeline *p, uint64_t *gen, struct rule_thresholds *th)
 {
 	struct ruleset *rs = NULL;
 
@@ -197,10 +202,10 @@ pipe_rules_if_newer(struct pipeline *p, uint64_t *gen,
 static void *
 pipe_worker(void *arg)
 {
-	struct pipeline	      *p = arg;
-	struct pipe_matcher    pm = { 0 };
-	struct pipe_item      *it;
-	struct ruleset	      *rs;
+	struct pipeline    *p = arg;
+	struct pipe_matcher pm = { 0 };
+	struct pipe_item   *it;
+	struct ruleset     *rs;
 
 	for (;;) {
 		pthread_mutex_lock(&p->mu);
@@ -234,8 +239,8 @@ static size_t
 pipe_take_batch(struct pipeline *p, struct pipe_item **batch)
 {
 	struct timespec until;
-	size_t		n = 0;
-	bool		timed = false;
+	size_t          n = 0;
+	bool            timed = false;
 
 	pthread_mutex_lock(&p->mu);
 	for (;;) {
@@ -262,8 +267,8 @@ pipe_draining_expired(struct pipeline *p)
 	bool expired;
 
 	pthread_mutex_lock(&p->mu);
-	expired = p->drain_deadline_ms != 0 &&
-	    pipe_now_ms() >= p->drain_deadline_ms;
+	expired = p->drain_deadline_ms != 0
+	    && pipe_now_ms() >= p->drain_deadline_ms;
 	pthread_mutex_unlock(&p->mu);
 	return expired;
 }
@@ -273,8 +278,8 @@ pipe_draining_expired(struct pipeline *p)
  * keep the rest.  Returns the new batch size.
  */
 static size_t
-pipe_fail_waiting(struct pipeline *p, struct pipe_item **batch, size_t n,
-    bool all)
+pipe_fail_waiting(
+    struct pipeline *p, struct pipe_item **batch, size_t n, bool all)
 {
 	size_t i, k = 0;
 
@@ -291,7 +296,8 @@ pipe_fail_waiting(struct pipeline *p, struct pipe_item **batch, size_t n,
 static void
 pipe_sleep_ms(int64_t ms)
 {
-	struct timespec ts = { (time_t) (ms / 1000), (long) (ms % 1000) * 1000000L };
+	struct timespec ts
+	    = { (time_t) (ms / 1000), (long) (ms % 1000) * 1000000L };
 
 	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
 		;
@@ -303,7 +309,7 @@ pipe_write_batch(struct pipeline *p, struct pipe_item **batch, size_t n,
     struct pipe_result **res)
 {
 	int64_t backoff = PIPE_RETRY_MIN_MS;
-	size_t	i;
+	size_t  i;
 
 	while (n > 0) {
 		for (i = 0; i < n; i++)
@@ -314,23 +320,27 @@ pipe_write_batch(struct pipeline *p, struct pipe_item **batch, size_t n,
 		if (n == 0)
 			return;
 		log_warnx("pipeline: could not store %zu events, retrying in "
-			  "%lld ms", n, (long long) backoff);
+		          "%lld ms",
+		    n, (long long) backoff);
 		pipe_sleep_ms(backoff);
-		backoff = backoff * 2 > PIPE_RETRY_MAX_MS ? PIPE_RETRY_MAX_MS :
-							    backoff * 2;
+		backoff = backoff * 2 > PIPE_RETRY_MAX_MS ? PIPE_RETRY_MAX_MS
+		                                          : backoff * 2;
 	}
+	/* A rejected event's sender learns why (no post content in it). */
 	for (i = 0; i < n; i++)
 		pipe_finish(p, batch[i], pipe_item_rc(batch[i]),
-		    pipe_item_result(batch[i])->outcome);
+		    pipe_item_rc(batch[i])
+		        ? pipe_item_result(batch[i])->reason
+		        : pipe_item_result(batch[i])->outcome);
 }
 
 static void *
 pipe_writer(void *arg)
 {
-	struct pipeline	    *p = arg;
+	struct pipeline     *p = arg;
 	struct pipe_item   **batch = xcalloc(p->batch_count, sizeof(*batch));
 	struct pipe_result **res = xcalloc(p->batch_count, sizeof(*res));
-	size_t		     n;
+	size_t               n;
 
 	while ((n = pipe_take_batch(p, batch)) > 0)
 		pipe_write_batch(p, batch, n, res);
@@ -340,8 +350,8 @@ pipe_writer(void *arg)
 }
 
 static void
-pipe_set_rules_locked(struct pipeline *p, const struct conf *c,
-    struct ruleset *rs)
+pipe_set_rules_locked(
+    struct pipeline *p, const struct conf *c, struct ruleset *rs)
 {
 	struct ruleset *old = p->rs;
 
@@ -352,8 +362,8 @@ pipe_set_rules_locked(struct pipeline *p, const struct conf *c,
 }
 
 void
-pipeline_set_rules(struct pipeline *p, const struct conf *c,
-    struct ruleset *rs)
+pipeline_set_rules(
+    struct pipeline *p, const struct conf *c, struct ruleset *rs)
 {
 	pthread_mutex_lock(&p->mu);
 	pipe_set_rules_locked(p, c, rs);
@@ -374,7 +384,7 @@ pipeline_new(const struct conf *c, struct ruleset *rs, pipe_store_fn store,
     void *store_arg, struct pipeline **out)
 {
 	struct pipeline *p = xcalloc(1, sizeof(*p));
-	size_t		 i;
+	size_t           i;
 
 	pipe_init_sync(p);
 	p->cap = c->pipeline_queue_count;
@@ -382,9 +392,9 @@ pipeline_new(const struct conf *c, struct ruleset *rs, pipe_store_fn store,
 	p->batch_ms = c->db_batch_ms;
 	p->store = store;
 	p->store_arg = store_arg;
-	p->nworkers = c->pipeline_workers < PIPE_MAX_WORKERS_COUNT ?
-	    c->pipeline_workers :
-	    PIPE_MAX_WORKERS_COUNT;
+	p->nworkers = c->pipeline_workers < PIPE_MAX_WORKERS_COUNT
+	    ? c->pipeline_workers
+	    : PIPE_MAX_WORKERS_COUNT;
 	pipe_set_rules_locked(p, c, rs);
 	for (i = 0; i < p->nworkers; i++)
 		if (pthread_create(&p->workers[i], NULL, pipe_worker, p) != 0)

@@ -26,7 +26,7 @@ enum pipe_source {
 };
 
 /* Outcome of a handled event, passed to done as rc == 0 with msg: */
-#define PIPE_MSG_STORED "stored"       /* a proposal was created or merged */
+#define PIPE_MSG_STORED "stored" /* a proposal was created or merged */
 #define PIPE_MSG_DUPLICATE "duplicate" /* seen before: nothing changed */
 #define PIPE_MSG_NO_ACTION "no_action" /* judged to need nothing */
 
@@ -45,7 +45,7 @@ struct ruleset;
 
 /* What the matcher stage made of one event, for the store stage. */
 enum pipe_result_kind {
-	PIPE_R_REJECT,	/* bad input: kept as a dead letter */
+	PIPE_R_REJECT, /* bad input: kept as a dead letter */
 	PIPE_R_PROPOSE, /* a proposal (or a report triage item) */
 };
 
@@ -69,28 +69,28 @@ struct pipe_hit {
 /* All strings owned by the result; NULL where not applicable. */
 struct pipe_result {
 	enum pipe_result_kind kind;
-	enum pipe_reject      reject;	  /* PIPE_R_REJECT */
-	char		     *reason;	  /* PIPE_R_REJECT: one line */
-	const char	     *source;	  /* "pull", … (static) */
-	char		     *source_name; /* intake name */
-	const char	     *raw;	  /* PIPE_R_REJECT: the bytes (borrowed) */
-	size_t		      rawlen;
-	char		     *dedup_key;
-	const char	     *event_kind; /* static */
-	char		     *object_id;
-	int64_t		      event_ms;
-	const char	     *target_type; /* status|account|report (static) */
-	char		     *target_id;
-	char		     *target_account_id;
-	char		     *target_acct;
-	const char	     *action; /* rule_action_name() (static) */
-	double		      score;
-	bool		      is_report;
-	char		     *report_category;
-	struct pipe_hit	     *hits;
-	size_t		      nhits;
-	char		     *evidence_json; /* frozen snapshot */
-	const char	     *outcome;	     /* set by the store stage */
+	enum pipe_reject      reject; /* PIPE_R_REJECT */
+	char                 *reason; /* PIPE_R_REJECT: one line */
+	const char           *source; /* "pull", … (static) */
+	char                 *source_name; /* intake name */
+	const char           *raw; /* PIPE_R_REJECT: the bytes (borrowed) */
+	size_t                rawlen;
+	char                 *dedup_key;
+	const char           *event_kind; /* static */
+	char                 *object_id;
+	int64_t               event_ms;
+	const char           *target_type; /* status|account|report (static) */
+	char                 *target_id;
+	char                 *target_account_id;
+	char                 *target_acct;
+	const char           *action; /* rule_action_name() (static) */
+	double                score;
+	bool                  is_report;
+	char                 *report_category;
+	struct pipe_hit      *hits;
+	size_t                nhits;
+	char                 *evidence_json; /* frozen snapshot */
+	const char           *outcome; /* set by the store stage */
 };
 
 /*
@@ -98,24 +98,23 @@ struct pipe_result {
  * set each result's outcome to a PIPE_MSG_*.  Returns 0, or MOD_EDB if
  * nothing was written (the batch is retried).
  */
-typedef int (*pipe_store_fn)(void *arg, struct pipe_result *const *res,
-    size_t n);
+typedef int (*pipe_store_fn)(
+    void *arg, struct pipe_result *const *res, size_t n);
 
 /*
  * pipeline_new: start pipeline_workers matcher threads and the writer,
  * matching with rs (referenced) and c's thresholds.  store (with
  * store_arg) is the store stage.  Caller frees with pipeline_free().
  */
-int pipeline_new(const struct conf *c, struct ruleset *rs,
-    pipe_store_fn store, void *store_arg, struct pipeline **out)
-    MOD_MUSTCHECK;
+int pipeline_new(const struct conf *c, struct ruleset *rs, pipe_store_fn store,
+    void *store_arg, struct pipeline **out) MOD_MUSTCHECK;
 
 /*
  * pipeline_set_rules: match with rs (referenced) and c's thresholds from
  * the next event on; events in flight finish with the old rules.
  */
-void pipeline_set_rules(struct pipeline *p, const struct conf *c,
-    struct ruleset *rs);
+void pipeline_set_rules(
+    struct pipeline *p, const struct conf *c, struct ruleset *rs);
 
 /*
  * pipeline_free: refuse new events, drain those accepted (storing them,

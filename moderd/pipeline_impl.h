@@ -14,7 +14,7 @@ struct pipe_item;
 
 /* A worker's matching state, rebuilt when the rules change. */
 struct pipe_matcher {
-	uint64_t	       gen;
+	uint64_t               gen;
 	struct rule_thresholds th;
 	struct rule_matcher   *m;
 };
@@ -24,7 +24,7 @@ enum pipe_done { PIPE_DONE_NO_ACTION, PIPE_DONE_STORE };
 /* pipe_item_new: takes ownership of data. */
 struct pipe_item *pipe_item_new(enum pipe_source src, const char *name,
     char *data, size_t len, pipe_done_fn done, void *arg);
-void		  pipe_item_free(struct pipe_item *it);
+void              pipe_item_free(struct pipe_item *it);
 /* pipe_item_done: call the item's done callback once. */
 void pipe_item_done(struct pipe_item *it, int rc, const char *msg);
 /* pipe_item_result: the result the matcher stage left (borrowed). */
@@ -45,13 +45,13 @@ int64_t pipe_now_ms(void);
 /* The items of a queue are linked through this field. */
 struct pipe_item {
 	struct pipe_item  *next;
-	char		  *data;
-	size_t		   len;
+	char              *data;
+	size_t             len;
 	enum pipe_source   src;
-	char		   name[MOD_MAX_ID_BYTES + 1];
-	pipe_done_fn	   done;
-	void		  *arg;
-	int64_t		   t0_ms;
+	char               name[MOD_MAX_ID_BYTES + 1];
+	pipe_done_fn       done;
+	void              *arg;
+	int64_t            t0_ms;
 	struct pipe_result res;
 };
 

@@ -21,6 +21,7 @@
 
 #include "event.h"
 #include "log.h"
+#include "metrics.h"
 #include "pipeline_impl.h"
 #include "text.h"
 #include "util.h"
@@ -150,8 +151,9 @@ pipe_reject(struct pipe_item *it, int code, const char *msg)
 	r->source_name = xstrdup(it->name);
 	r->raw = it->data;
 	r->rawlen = it->len;
-	log_info("pipeline: %s %s: rejected event (%s): %s",
-	    r->source, it->name, pipeline_reject_name(r->reject), msg);
+	metrics_rejected(metrics_reason_from_pipe(r->reject));
+	log_info("pipeline: %s %s: rejected event (%s): %s", r->source,
+	    it->name, pipeline_reject_name(r->reject), msg);
 	return PIPE_DONE_STORE;
 }
 
@@ -179,15 +181,15 @@ pipe_account(const struct event *ev)
 }
 
 static void
-pipe_target(struct pipe_result *r, const struct event *ev,
-    enum rule_action action)
+pipe_target(
+    struct pipe_result *r, const struct event *ev, enum rule_action action)
 {
 	const struct event_account *a = pipe_account(ev);
 
 	r->target_account_id = pipe_dup(a->id);
 	r->target_acct = pipe_dup(a->acct ? a->acct : a->username);
-	r->is_report = ev->kind == EVENT_REPORT_CREATED ||
-	    ev->kind == EVENT_REPORT_UPDATED;
+	r->is_report = ev->kind == EVENT_REPORT_CREATED
+	    || ev->kind == EVENT_REPORT_UPDATED;
 	if (r->is_report) {
 		r->target_type = "report";
 		r->target_id = pipe_dup(ev->report.id);
@@ -213,9 +215,9 @@ pipe_hits(struct pipe_result *r, const struct rule_verdict *v)
 
 		r->hits[i].rule = xstrdup(h->rule);
 		r->hits[i].group = xstrdup(h->group);
-		r->hits[i].target = xstrdup(h->target == RULE_T_COUNT ?
-			"conditions" :
-			rule_target_name(h->target));
+		r->hits[i].target = xstrdup(h->target == RULE_T_COUNT
+		        ? "conditions"
+		        : rule_target_name(h->target));
 		r->hits[i].excerpt = xstrdup(h->excerpt);
 		r->hits[i].offset = h->off;
 		r->hits[i].length = h->len;
@@ -231,8 +233,8 @@ pipe_snapshot_text(const struct rule_fields *f, enum rule_target t)
 
 	if (f->raw[t].n == 0)
 		return json_null();
-	n = text_utf8_trim(f->raw[t].v[0].s, f->raw[t].v[0].len,
-	    PIPE_SNAPSHOT_TEXT_BYTES);
+	n = text_utf8_trim(
+	    f->raw[t].v[0].s, f->raw[t].v[0].len, PIPE_SNAPSHOT_TEXT_BYTES);
 	return json_stringn(f->raw[t].v[0].s, n);
 }
 
@@ -240,17 +242,17 @@ static json_t *
 pipe_snapshot_hits(const struct pipe_result *r)
 {
 	json_t *a = json_array();
-	size_t	i;
+	size_t  i;
 
 	for (i = 0; i < r->nhits; i++)
 		/* json_pack's "o" steals the reference it is given. */
 		json_array_append_new(a,
 		    json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:f}", "rule",
-			r->hits[i].rule, "group", r->hits[i].group, "target",
-			r->hits[i].target, "excerpt", r->hits[i].excerpt,
-			"offset", (json_int_t) r->hits[i].offset, "length",
-			(json_int_t) r->hits[i].length, "score",
-			r->hits[i].score));
+		        r->hits[i].rule, "group", r->hits[i].group, "target",
+		        r->hits[i].target, "excerpt", r->hits[i].excerpt,
+		        "offset", (json_int_t) r->hits[i].offset, "length",
+		        (json_int_t) r->hits[i].length, "score",
+		        r->hits[i].score));
 	return a;
 }
 
@@ -258,13 +260,13 @@ static json_t *
 pipe_snapshot_uneval(const struct rule_verdict *v)
 {
 	json_t *a = json_array();
-	size_t	i;
+	size_t  i;
 
 	for (i = 0; i < v->nuneval; i++)
 		json_array_append_new(a,
 		    json_pack("{s:s, s:s, s:s}", "rule", v->uneval[i].rule,
-			"target", rule_target_name(v->uneval[i].target),
-			"reason", v->uneval[i].reason));
+		        "target", rule_target_name(v->uneval[i].target),
+		        "reason", v->uneval[i].reason));
 	return a;
 }
 
@@ -280,17 +282,17 @@ pipe_snapshot(struct pipe_result *r, const struct event *ev,
 	json_object_set_new(o, "dedup_key", json_string(r->dedup_key));
 	json_object_set_new(o, "source", json_string(r->source));
 	json_object_set_new(o, "intake", json_string(r->source_name));
-	json_object_set_new(o, "account", r->target_acct ?
-		json_string(r->target_acct) : json_null());
-	json_object_set_new(o, "url", ev->status.url ?
-		json_string(ev->status.url) : json_null());
+	json_object_set_new(o, "account",
+	    r->target_acct ? json_string(r->target_acct) : json_null());
+	json_object_set_new(o, "url",
+	    ev->status.url ? json_string(ev->status.url) : json_null());
 	json_object_set_new(o, "score", json_real(v->score));
 	json_object_set_new(o, "action", json_string(r->action));
 	json_object_set_new(o, "hits", pipe_snapshot_hits(r));
 	json_object_set_new(o, "unevaluated", pipe_snapshot_uneval(v));
 	json_object_set_new(o, "text", pipe_snapshot_text(f, RULE_T_TEXT));
-	json_object_set_new(o, "spoiler",
-	    pipe_snapshot_text(f, RULE_T_SPOILER));
+	json_object_set_new(
+	    o, "spoiler", pipe_snapshot_text(f, RULE_T_SPOILER));
 	if (r->is_report)
 		json_object_set_new(o, "report_comment",
 		    pipe_snapshot_text(f, RULE_T_REPORT_COMMENT));
@@ -306,7 +308,7 @@ pipe_describe(struct pipe_item *it, const struct event *ev,
     enum rule_action action)
 {
 	struct pipe_result *r = &it->res;
-	char		    key[MOD_MAX_ID_BYTES * 4];
+	char                key[MOD_MAX_ID_BYTES * 4];
 
 	pipe_result_clear(r);
 	r->kind = PIPE_R_PROPOSE;
@@ -331,10 +333,15 @@ pipe_log_verdict(const struct pipe_item *it, const struct event *ev,
 {
 	size_t i;
 
+	for (i = 0; i < v->nhits; i++)
+		metrics_rule_hit_name(v->hits[i].rule);
+	for (i = 0; i < v->nuneval; i++)
+		metrics_rule_unevaluated_name(v->uneval[i].rule);
+
 	for (i = 0; i < v->nuneval; i++)
 		log_warnx("event %s %s: %s could not be evaluated (%s)",
-		    event_kind_name(ev->kind), ev->object_id, v->uneval[i].rule,
-		    v->uneval[i].reason);
+		    event_kind_name(ev->kind), ev->object_id,
+		    v->uneval[i].rule, v->uneval[i].reason);
 	if (action != RULE_A_NONE)
 		log_debug("event %s %s: score %.1f, %zu hits, action %s (%s)",
 		    event_kind_name(ev->kind), ev->object_id, v->score,
@@ -344,29 +351,29 @@ pipe_log_verdict(const struct pipe_item *it, const struct event *ev,
 enum pipe_done
 pipe_match(struct pipe_matcher *pm, struct pipe_item *it)
 {
-	struct event		  *ev = NULL;
-	struct event_view	  *view = NULL;
+	struct event              *ev = NULL;
+	struct event_view         *view = NULL;
 	const struct rule_verdict *v;
-	struct mod_err		   err = { 0 };
-	enum rule_action	   action;
-	enum pipe_done		   rv;
-	int			   rc;
+	struct mod_err             err = { 0 };
+	enum rule_action           action;
+	enum pipe_done             rv;
+	int                        rc;
 
-	if ((rc = event_parse(it->data, it->len, &ev, &err)) != 0 ||
-	    (rc = event_view_build(ev, &view, &err)) != 0) {
+	if ((rc = event_parse(it->data, it->len, &ev, &err)) != 0
+	    || (rc = event_view_build(ev, &view, &err)) != 0) {
 		rv = pipe_reject(it, rc, err.msg);
 		goto out;
 	}
-	if ((rc = rule_matcher_run(pm->m, event_view_fields(view), 0, &v)) !=
-	    0) {
+	if ((rc = rule_matcher_run(pm->m, event_view_fields(view), 0, &v))
+	    != 0) {
 		rv = pipe_reject(it, rc, "could not run the rules");
 		goto out;
 	}
 	action = rule_decide(&pm->th, v);
 	pipe_log_verdict(it, ev, v, action);
 	rv = PIPE_DONE_NO_ACTION;
-	if (action != RULE_A_NONE || ev->kind == EVENT_REPORT_CREATED ||
-	    ev->kind == EVENT_REPORT_UPDATED) {
+	if (action != RULE_A_NONE || ev->kind == EVENT_REPORT_CREATED
+	    || ev->kind == EVENT_REPORT_UPDATED) {
 		pipe_describe(it, ev, event_view_fields(view), v, action);
 		rv = PIPE_DONE_STORE;
 	}

@@ -471,3 +471,26 @@ out:
 		close(fd);
 	return rv;
 }
+
+int
+mod_mkdirs(const char *dir, unsigned mode)
+{
+	char   path[MOD_MAX_PATH_BYTES];
+	size_t i;
+
+	if (mod_strlcpy(path, dir, sizeof(path)) >= sizeof(path)) {
+		errno = ENAMETOOLONG;
+		return MOD_EIO;
+	}
+	for (i = 1; path[i]; i++)
+		if (path[i] == '/') {
+			path[i] = '\0';
+			if (mkdir(path, (mode_t) mode) == -1
+			    && errno != EEXIST)
+				return MOD_EIO;
+			path[i] = '/';
+		}
+	if (mkdir(path, (mode_t) mode) == -1 && errno != EEXIST)
+		return MOD_EIO;
+	return 0;
+}

@@ -50,6 +50,12 @@ int mod_parse_size(const char *s, int64_t *bytes) MOD_MUSTCHECK;
 int mod_parse_time(const char *s, int64_t *ms) MOD_MUSTCHECK;
 
 /*
+ * mod_mkdirs: create dir and any missing parents with mode (like
+ * mkdir -p).  Returns 0 or MOD_EIO (errno set).
+ */
+int mod_mkdirs(const char *dir, unsigned mode) MOD_MUSTCHECK;
+
+/*
  * mod_read_file: read a whole regular file of at most max bytes into a new
  * NUL-terminated buffer (caller frees).  MOD_ENOENT, MOD_EIO, MOD_ETOOBIG.
  */

@@ -541,7 +541,10 @@ rule_hs_cache_save(const struct ruleset *rs, const char *dir)
 	bool     ok = true;
 	int      slot;
 
-	(void) mkdir(dir, 0700);
+	if (mod_mkdirs(dir, 0700) != 0) {
+		log_warn("rules: could not create prefilter cache %s", dir);
+		return;
+	}
 	rule_hs_cache_path(rs, dir, path, sizeof(path));
 	snprintf(tmp, sizeof(tmp), "%s.%ld", path, (long) getpid());
 	if ((f = fopen(tmp, "wbx")) == NULL) {

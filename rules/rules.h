@@ -200,6 +200,12 @@ void            ruleset_unref(struct ruleset *rs);
 /* ruleset_count: number of rules. */
 size_t ruleset_count(const struct ruleset *rs);
 
+/*
+ * ruleset_names: the rule names in load order, as a new array of *n
+ * borrowed strings (valid while rs is) that the caller frees with free().
+ */
+void ruleset_names(const struct ruleset *rs, const char ***names, size_t *n);
+
 /* ruleset_stats: counts of patterns by mode, for logs and benchmarks. */
 void ruleset_stats(const struct ruleset *rs, size_t *patterns, size_t *exact,
     size_t *prefilter, size_t *pcre_only);

@@ -79,6 +79,17 @@ ruleset_count(const struct ruleset *rs)
 	return rs->nrules;
 }
 
+void
+ruleset_names(const struct ruleset *rs, const char ***names, size_t *n)
+{
+	size_t i;
+
+	*names = xcalloc(rs->nrules + 1, sizeof(**names));
+	for (i = 0; i < rs->nrules; i++)
+		(*names)[i] = rs->rules[i].name;
+	*n = rs->nrules;
+}
+
 bool
 ruleset_cache_hit(const struct ruleset *rs)
 {

@@ -1,0 +1,175 @@
+/*
+ * queue.h - the proposal queue in PostgreSQL: what the DB writer stores
+ * for each processed event, and the reads the daemon needs now.
+ *
+ * One processed event is one struct queue_record.  The writer hands a
+ * batch of them to queue_record_batch(), which stores them all in ONE
+ * transaction: per record, the dedup key (a delivery seen before changes
+ * nothing), then a new proposal or a merge into the pending one for the
+ * same (target type, target id, action), then an audit row for the
+ * change.  Rejected events travel in the same batch as dead letters.
+ *
+ * Priority of a pending item (recomputed at every merge, in SQL):
+ * - report items: category weight (legal 40, violation 30, spam 20, any
+ *   other 10) + 10 x the number of other reports pending on the same
+ *   target account (capped at 50) + round(score x 5) clamped to 0..50;
+ *   a new report item also refreshes the priority of every other pending
+ *   report item on that account;
+ * - other items: action weight (suspend 40, silence 30, delete 30,
+ *   sensitive 20, flag 10, none 0) + 10 x (count - 1) (capped at 50) +
+ *   round(score x 5) clamped to 0..50.
+ */
+#ifndef MODERD_QUEUE_H
+#define MODERD_QUEUE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "moderd.h"
+#include "store.h"
+
+/* Per-record outcomes of queue_record_batch(). */
+enum queue_outcome {
+	QUEUE_NEW, /* a new proposal was created */
+	QUEUE_MERGED, /* merged into the pending proposal for its target */
+	QUEUE_DUPLICATE, /* dedup key seen before: nothing changed */
+	QUEUE_NOOP, /* no action and not a report: nothing written */
+	QUEUE_DEAD, /* a rejected event, kept as a dead letter */
+	QUEUE_OUTCOME_COUNT
+};
+
+/* queue_outcome_name: "new", "merged", "duplicate", "noop", "dead". */
+const char *queue_outcome_name(int outcome);
+
+/* One rule hit, as the evidence shows it. */
+struct queue_hit {
+	const char *rule;
+	const char *group; /* "" or NULL if none */
+	const char *target; /* rule_target_name(), "conditions", ... */
+	const char *excerpt; /* capped by the rule engine */
+	size_t      offset;
+	size_t      length;
+	double      score;
+};
+
+/* A named text of the event as it was ("text", "spoiler",
+ * "report_comment", ...), for a snapshot queue.c builds. */
+struct queue_text {
+	const char *name;
+	const char *value;
+};
+
+/*
+ * One processed event.  All pointers are borrowed for the duration of
+ * the call; strings are UTF-8 (anything else is repaired, never fatal).
+ *
+ * Evidence: each event adds one frozen snapshot (a JSON object) to its
+ * proposal's evidence array, at most MOD_MAX_EVIDENCE_COUNT per proposal
+ * (count still rises beyond).  If evidence_json is set it is that
+ * snapshot, used as is when it is a JSON object of at most
+ * MOD_MAX_SNAPSHOT_BYTES that PostgreSQL can store (no \u0000); else,
+ * or if it is NULL, queue.c builds one from the record:
+ *   {"event", "object_id", "dedup_key", "event_time" (ISO 8601 or null),
+ *    "intake", "action", "score", "hits": [{"rule", "group", "target",
+ *    "excerpt", "offset", "length", "score"}], "hits_total",
+ *    "texts": {NAME: VALUE, ...}, "truncated"}
+ * with at most MOD_MAX_SNAPSHOT_HITS_COUNT hits and
+ * MOD_MAX_SNAPSHOT_TEXTS_COUNT texts of MOD_MAX_SNAPSHOT_TEXT_BYTES each
+ * ("truncated" is true when anything was cut).
+ */
+struct queue_record {
+	/*
+	 * A rejected event: when dead_reason is set, the record is stored
+	 * as a dead letter (source_name, reason and the first
+	 * MOD_MAX_DEAD_LETTER_BYTES of payload) and no other field is read.
+	 */
+	const char *dead_reason;
+	const void *payload;
+	size_t      payload_len;
+	const char *source_name; /* intake name; may be NULL */
+
+	const char *dedup_key; /* event_dedup_key(); required */
+	const char *event_kind; /* "status.created", ...; required */
+	const char *object_id; /* required */
+	int64_t     event_time_ms; /* INT64_MIN if unknown */
+	const char *target_type; /* status|account|report|domain */
+	const char *target_id; /* required */
+	const char *target_account_id; /* may be NULL */
+	const char *target_acct; /* may be NULL */
+	const char *action; /* rule_action_name() of the decided action */
+	double      score; /* the verdict's total; finite */
+	bool        is_report; /* report.*: always yields an item */
+	const char *report_category; /* reports: spam|legal|...; may be NULL */
+	const struct queue_hit  *hits;
+	size_t                   nhits;
+	const struct queue_text *texts; /* only if evidence_json is NULL */
+	size_t                   ntexts;
+	const char *evidence_json; /* the frozen snapshot; may be NULL */
+	const char *origin; /* proposals.source: "rules" (also NULL), "feed",
+	                       "manual" */
+	const char *revision; /* ruleset revision for the audit; may be NULL */
+};
+
+/*
+ * queue_record_batch: store n records (at most MOD_MAX_QUEUE_BATCH_COUNT)
+ * in ONE transaction, in order, and set outcomes[i] (enum queue_outcome)
+ * for each.  A record with action "none" that is not a report is
+ * QUEUE_NOOP and writes nothing, not even its dedup key; a batch of only
+ * such records opens no transaction.  Every new or merged proposal gets
+ * an audit row (actor "moderd", action "propose" or "merge", the dedup
+ * key as evidence reference).  Returns 0 once committed; MOD_EINVAL
+ * (a record is malformed: a caller bug; nothing written), MOD_ETOOBIG
+ * (n too large; nothing written) or MOD_EDB (rolled back, nothing
+ * written: retry the whole batch after store_ensure()).  outcomes are
+ * meaningful only when 0 is returned.  Must be called outside a
+ * transaction.
+ */
+int queue_record_batch(struct store *db, const struct queue_record *recs,
+    size_t n, int *outcomes) MOD_MUSTCHECK;
+
+/* queue_dead_letter: store one rejected event in its own transaction
+ * (a batch of one dead-letter record).  Returns 0 or MOD_EDB. */
+int queue_dead_letter(struct store *db, const char *source, const char *reason,
+    const void *payload, size_t len) MOD_MUSTCHECK;
+
+/* One pending item, as `moderd queue` shows it.  Strings are cut to fit. */
+struct queue_item {
+	int64_t id;
+	char    target_type[16];
+	char    target_id[MOD_MAX_KEY_BYTES + 1];
+	char    target_acct[MOD_MAX_ACCT_BYTES + 1];
+	char    action[16];
+	char    report_category[MOD_MAX_ID_BYTES + 1];
+	char    rules[MOD_MAX_QUEUE_RULES_BYTES + 1]; /* "A,B,..." */
+	double  score;
+	int     priority;
+	int     count;
+	int     evidence_count;
+	int64_t created_at_ms;
+	int64_t updated_at_ms;
+};
+
+/*
+ * queue_list: up to limit (capped at MOD_MAX_QUEUE_LIST_COUNT) pending
+ * items, highest priority first, then oldest first.  *items is a new
+ * array of *n items (caller frees with free(); NULL when *n is 0).
+ * Returns 0 or MOD_EDB.
+ */
+int queue_list(struct store *db, size_t limit, struct queue_item **items,
+    size_t *n) MOD_MUSTCHECK;
+
+/* Number of proposals by state, and of dead letters. */
+struct queue_counts {
+	int64_t pending;
+	int64_t approved;
+	int64_t rejected;
+	int64_t applied;
+	int64_t failed;
+	int64_t dead_letters;
+};
+
+/* queue_counts: fill *c (queue depth for metrics).  0 or MOD_EDB. */
+int queue_counts(struct store *db, struct queue_counts *c) MOD_MUSTCHECK;
+
+#endif /* MODERD_QUEUE_H */

@@ -1,0 +1,426 @@
+/*
+ * store.c - one PostgreSQL connection and the statement helpers everything
+ * else in the tree goes through.
+ *
+ * A store is opened with a libpq connection string and keeps its session
+ * settings (client_encoding UTF8, statement_timeout, terse error messages)
+ * across reconnects.  When a statement fails because the server went away
+ * the connection is marked lost; store_ensure() then reconnects, but no
+ * more often than a delay that doubles from MOD_STORE_RETRY_MIN_MS up to
+ * MOD_STORE_RETRY_MAX_MS, and it never sleeps: the caller (the writer
+ * thread) decides how to wait, so shutdown is never held up here.
+ *
+ * Invariants: statements are only ever sent with PQexecParams (parameters
+ * out of line, never spliced into SQL text); every result is checked for
+ * the exact expected status and cleared on every path; every failure is
+ * logged once, here, as "LABEL: could not run statement: SQLSTATE
+ * message" with the terse primary message only, so neither parameter
+ * values nor stored text reach the log.
+ *
+ * What it deliberately does not do: it does not retry statements or
+ * transactions (the caller retries a whole batch, which is the unit of
+ * atomicity), it does not pool connections, and it is not thread-safe:
+ * one struct store per thread.
+ */
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <libpq-fe.h>
+
+#include "buf.h"
+#include "log.h"
+#include "store.h"
+#include "text.h"
+#include "util.h"
+
+static const char SQL_SET_TIMEOUT[]
+    = "SELECT set_config('statement_timeout', $1, false)";
+static const char SQL_SELECT_ONE[] = "SELECT 1";
+static const char SQL_BEGIN[] = "BEGIN";
+static const char SQL_COMMIT[] = "COMMIT";
+static const char SQL_ROLLBACK[] = "ROLLBACK";
+
+/* Bytes of a server or libpq message kept for one log line. */
+#define STORE_MSG_BYTES 256
+
+struct store {
+	PGconn *conn;
+	char   *dsn;
+	int64_t stmt_timeout_ms;
+	int64_t retry_delay_ms; /* last backoff delay; 0 while up */
+	int64_t next_try_ms; /* monotonic time of the next reconnect */
+	char    sqlstate[5 + 1];
+};
+
+static int64_t
+store_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* store_oneline: msg with line breaks and tabs as spaces, trimmed. */
+static void
+store_oneline(const char *msg, char *out, size_t outsz)
+{
+	size_t i, n = 0;
+
+	for (i = 0; msg != NULL && msg[i] != '\0' && n + 1 < outsz; i++) {
+		if (msg[i] == '\n' || msg[i] == '\t' || msg[i] == '\r') {
+			if (n > 0 && out[n - 1] != ' ')
+				out[n++] = ' ';
+		} else
+			out[n++] = msg[i];
+	}
+	while (n > 0 && out[n - 1] == ' ')
+		n--;
+	out[n] = '\0';
+}
+
+static bool
+store_down(const struct store *db)
+{
+	return db->conn == NULL || PQstatus(db->conn) != CONNECTION_OK;
+}
+
+/* store_notice: server notices ("relation already exists, skipping")
+ * go to the debug log, never to stderr. */
+static void
+store_notice(void *arg, const char *message)
+{
+	char msg[STORE_MSG_BYTES];
+
+	(void) arg;
+	store_oneline(message, msg, sizeof(msg));
+	log_debug("store: %s", msg);
+}
+
+/* store_session: per-connection settings, re-applied on reconnect. */
+static int
+store_session(struct store *db)
+{
+	PGresult   *res;
+	char        ms[32];
+	const char *params[1] = { ms };
+	int         rv = 0;
+
+	PQsetErrorVerbosity(db->conn, PQERRORS_TERSE);
+	PQsetNoticeProcessor(db->conn, store_notice, NULL);
+	if (db->stmt_timeout_ms <= 0)
+		return 0;
+	snprintf(ms, sizeof(ms), "%lld", (long long) db->stmt_timeout_ms);
+	res = PQexecParams(
+	    db->conn, SQL_SET_TIMEOUT, 1, NULL, params, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		char msg[STORE_MSG_BYTES];
+
+		store_oneline(PQerrorMessage(db->conn), msg, sizeof(msg));
+		log_warnx("store: could not set statement_timeout: %s", msg);
+		rv = MOD_EDB;
+	}
+	PQclear(res);
+	return rv;
+}
+
+/* store_connect: replace the connection with a new one. */
+static int
+store_connect(struct store *db)
+{
+	static const char *const keys[]
+	    = { "connect_timeout", "fallback_application_name", "dbname",
+		      "client_encoding", NULL };
+	const char *values[nitems(keys)];
+	char        timeout[16], msg[STORE_MSG_BYTES];
+
+	PQfinish(db->conn); /* NULL-safe */
+	snprintf(timeout, sizeof(timeout), "%d", MOD_STORE_CONNECT_TIMEOUT_S);
+	/* Later keywords win: dsn may override the first two, not the last. */
+	values[0] = timeout;
+	values[1] = "moderd";
+	values[2] = db->dsn;
+	values[3] = "UTF8";
+	values[4] = NULL;
+	db->conn = PQconnectdbParams(keys, values, 1);
+	if (db->conn == NULL)
+		fatalx("store: out of memory in libpq");
+	if (PQstatus(db->conn) != CONNECTION_OK) {
+		store_oneline(PQerrorMessage(db->conn), msg, sizeof(msg));
+		log_warnx("store: could not connect: %s", msg);
+		return MOD_EDB;
+	}
+	return store_session(db);
+}
+
+int
+store_open(const char *dsn, int64_t stmt_timeout_ms, struct store **out)
+{
+	struct store *db;
+
+	*out = NULL;
+	db = xcalloc(1, sizeof(*db));
+	db->dsn = xstrdup(dsn != NULL ? dsn : "");
+	db->stmt_timeout_ms = stmt_timeout_ms;
+	if (store_connect(db) != 0) {
+		store_close(db);
+		return MOD_EDB;
+	}
+	*out = db;
+	return 0;
+}
+
+void
+store_close(struct store *db)
+{
+	if (db == NULL)
+		return;
+	PQfinish(db->conn);
+	free(db->dsn);
+	free(db);
+}
+
+int
+store_ensure(struct store *db)
+{
+	int64_t now;
+
+	if (!store_down(db))
+		return 0;
+	now = store_now_ms();
+	if (now < db->next_try_ms)
+		return MOD_EDB;
+	if (store_connect(db) == 0) {
+		log_info("store: reconnected to the database");
+		db->retry_delay_ms = 0;
+		db->next_try_ms = 0;
+		return 0;
+	}
+	if (db->retry_delay_ms == 0)
+		db->retry_delay_ms = MOD_STORE_RETRY_MIN_MS;
+	else if (db->retry_delay_ms < MOD_STORE_RETRY_MAX_MS / 2)
+		db->retry_delay_ms *= 2;
+	else
+		db->retry_delay_ms = MOD_STORE_RETRY_MAX_MS;
+	db->next_try_ms = now + db->retry_delay_ms;
+	return MOD_EDB;
+}
+
+int64_t
+store_retry_ms(const struct store *db)
+{
+	int64_t now;
+
+	if (!store_down(db))
+		return 0;
+	now = store_now_ms();
+	return db->next_try_ms > now ? db->next_try_ms - now : 0;
+}
+
+/* store_fail: record and log why a statement failed. */
+static void
+store_fail(struct store *db, const char *what, const PGresult *res)
+{
+	const char *state = NULL, *primary = NULL;
+	char        msg[STORE_MSG_BYTES];
+
+	if (res != NULL) {
+		state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+		primary = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+	}
+	mod_strlcpy(db->sqlstate, state ? state : "", sizeof(db->sqlstate));
+	if (primary == NULL && res != NULL
+	    && PQresultStatus(res) != PGRES_FATAL_ERROR)
+		primary = "unexpected result status";
+	store_oneline(
+	    primary ? primary : PQerrorMessage(db->conn), msg, sizeof(msg));
+	log_warnx("%s: could not run statement: %s%s%s", what, db->sqlstate,
+	    db->sqlstate[0] ? " " : "", msg);
+	if (PQstatus(db->conn) != CONNECTION_OK)
+		log_warnx("store: connection to the database lost");
+}
+
+/* store_run: one statement, expecting status `want`. */
+static int
+store_run(struct store *db, const char *what, const char *sql, int n,
+    const char *const *params, const int *lengths, const int *formats,
+    ExecStatusType want, PGresult **out)
+{
+	PGresult *res;
+
+	*out = NULL;
+	if (store_down(db)) {
+		mod_strlcpy(db->sqlstate, "", sizeof(db->sqlstate));
+		log_warnx("%s: could not run statement: not connected", what);
+		return MOD_EDB;
+	}
+	res = PQexecParams(
+	    db->conn, sql, n, NULL, params, lengths, formats, 0);
+	if (PQresultStatus(res) != want) {
+		store_fail(db, what, res);
+		PQclear(res);
+		return MOD_EDB;
+	}
+	*out = res;
+	return 0;
+}
+
+int
+store_exec(struct store *db, const char *what, const char *sql, int n,
+    const char *const *params)
+{
+	PGresult *res;
+	int       rv;
+
+	rv = store_run(
+	    db, what, sql, n, params, NULL, NULL, PGRES_COMMAND_OK, &res);
+	PQclear(res);
+	return rv;
+}
+
+int
+store_query(struct store *db, const char *what, const char *sql, int n,
+    const char *const *params, const int *lengths, const int *formats,
+    struct pg_result **res)
+{
+	return store_run(
+	    db, what, sql, n, params, lengths, formats, PGRES_TUPLES_OK, res);
+}
+
+int
+store_query_value(struct store *db, const char *what, const char *sql, int n,
+    const char *const *params, char *out, size_t outsz)
+{
+	PGresult *res = NULL;
+	int       rv;
+
+	if (outsz > 0)
+		out[0] = '\0';
+	if ((rv = store_query(db, what, sql, n, params, NULL, NULL, &res))
+	    != 0)
+		goto out;
+	if (PQntuples(res) < 1 || PQnfields(res) < 1
+	    || PQgetisnull(res, 0, 0)) {
+		rv = MOD_ENOENT;
+		goto out;
+	}
+	if (mod_strlcpy(out, PQgetvalue(res, 0, 0), outsz) >= outsz) {
+		if (outsz > 0)
+			out[0] = '\0';
+		rv = MOD_ETOOBIG;
+	}
+out:
+	PQclear(res);
+	return rv;
+}
+
+void
+store_clear(struct pg_result *res)
+{
+	PQclear(res);
+}
+
+struct pg_conn *
+store_conn(struct store *db)
+{
+	return db->conn;
+}
+
+const char *
+store_sqlstate(const struct store *db)
+{
+	return db->sqlstate;
+}
+
+int
+store_ping(struct store *db)
+{
+	PGresult *res;
+	int       rv;
+
+	if ((rv = store_ensure(db)) != 0)
+		return rv;
+	rv = store_run(db, "store: ping", SQL_SELECT_ONE, 0, NULL, NULL, NULL,
+	    PGRES_TUPLES_OK, &res);
+	PQclear(res);
+	return rv;
+}
+
+int
+store_server_ping(const char *dsn)
+{
+	static const char *const keys[]
+	    = { "connect_timeout", "dbname", NULL };
+	const char *values[nitems(keys)];
+	char        timeout[16];
+
+	snprintf(timeout, sizeof(timeout), "%d", MOD_STORE_CONNECT_TIMEOUT_S);
+	values[0] = timeout;
+	values[1] = dsn != NULL ? dsn : "";
+	values[2] = NULL;
+	return PQpingParams(keys, values, 1) == PQPING_OK ? 0 : MOD_EDB;
+}
+
+static bool
+store_in_tx(const struct store *db)
+{
+	PGTransactionStatusType ts;
+
+	if (store_down(db))
+		return false;
+	ts = PQtransactionStatus(db->conn);
+	return ts == PQTRANS_INTRANS || ts == PQTRANS_INERROR;
+}
+
+int
+store_begin(struct store *db)
+{
+	if (store_in_tx(db))
+		store_rollback(db);
+	return store_exec(db, "store: begin", SQL_BEGIN, 0, NULL);
+}
+
+int
+store_commit(struct store *db)
+{
+	PGresult *res;
+	int       rv;
+
+	rv = store_run(db, "store: commit", SQL_COMMIT, 0, NULL, NULL, NULL,
+	    PGRES_COMMAND_OK, &res);
+	/* COMMIT of a failed transaction "succeeds" as a ROLLBACK. */
+	if (rv == 0 && strcmp(PQcmdStatus(res), "COMMIT") != 0) {
+		log_warnx("store: commit: transaction was rolled back");
+		rv = MOD_EDB;
+	}
+	PQclear(res);
+	return rv;
+}
+
+void
+store_rollback(struct store *db)
+{
+	if (!store_in_tx(db))
+		return;
+	if (store_exec(db, "store: rollback", SQL_ROLLBACK, 0, NULL) != 0)
+		log_debug("store: rollback failed, connection state unknown");
+}
+
+char *
+store_text(const char *s, size_t max)
+{
+	struct buf b;
+	bool       changed;
+
+	if (s == NULL)
+		return NULL;
+	buf_init(&b, max + 4);
+	text_utf8_sanitize(s, strlen(s), max, &b, &changed);
+	if (b.data == NULL)
+		return xstrdup("");
+	return buf_steal(&b);
+}

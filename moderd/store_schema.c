@@ -1,0 +1,307 @@
+/*
+ * store_schema.c - the database schema as numbered migrations.
+ *
+ * schema_migrations[i] lists the statements that take the schema from
+ * version i to i + 1; the versions applied are rows of schema_version.
+ * store_schema_apply() runs every missing migration in ONE transaction
+ * that first takes a transaction-level advisory lock, so two moderd
+ * processes starting together serialise and each migration runs once; a
+ * failure leaves the database as it was.  A database whose version is
+ * newer than this binary's is refused untouched.
+ *
+ * Version 1 holds the queue: proposals (with the partial unique index the
+ * merge relies on and the index the priority listing reads), deliveries
+ * (dedup keys), dead_letters, the append-only hash-chained audit trail
+ * (audit, its single-row audit_head, and a trigger refusing UPDATE,
+ * DELETE and TRUNCATE), users and tokens, and the SQL functions the
+ * statements in queue.c and audit.c call (priority, audit row hash).
+ *
+ * Rules for migrations: never edit a released one, only append; one
+ * statement per string (statements go through PQexecParams, which takes
+ * exactly one); the audit hash's canonical text (audit_row_hash) is part
+ * of the trail's format and must never change meaning - a new format gets
+ * a new version tag inside the text.
+ */
+#include <stdint.h>
+#include <stdio.h>
+
+#include "log.h"
+#include "store.h"
+#include "util.h"
+
+static const char SQL_SET_LOCAL_TIMEOUT[]
+    = "SELECT set_config('statement_timeout', '0', true)";
+static const char SQL_LOCK_SCHEMA[]
+    = "SELECT pg_advisory_xact_lock($1::bigint)";
+static const char SQL_CREATE_SCHEMA_VERSION[]
+    = "CREATE TABLE IF NOT EXISTS schema_version ("
+      " version integer PRIMARY KEY,"
+      " applied_at timestamptz NOT NULL DEFAULT now())";
+static const char SQL_SELECT_SCHEMA_TABLE[]
+    = "SELECT to_regclass('schema_version') IS NOT NULL";
+static const char SQL_SELECT_SCHEMA_VERSION[]
+    = "SELECT coalesce(max(version), 0) FROM schema_version";
+static const char SQL_INSERT_SCHEMA_VERSION[]
+    = "INSERT INTO schema_version (version) VALUES ($1::integer)";
+
+/* Advisory lock key: "moderd" in ASCII, as a bigint. */
+#define SCHEMA_LOCK_KEY "111542701630052"
+
+static const char *const schema_v1[] = {
+	/* Proposals: one row per (target, action) while pending. */
+	"CREATE TABLE proposals ("
+	" id bigserial PRIMARY KEY,"
+	" state text NOT NULL DEFAULT 'pending' CHECK (state IN"
+	"  ('pending', 'approved', 'rejected', 'applied', 'failed')),"
+	" target_type text NOT NULL CHECK (target_type IN"
+	"  ('status', 'account', 'report', 'domain')),"
+	" target_id text NOT NULL,"
+	" target_account_id text,"
+	" target_acct text,"
+	" action text NOT NULL CHECK (action IN"
+	"  ('none', 'flag', 'sensitive', 'delete', 'silence', 'suspend')),"
+	" score double precision NOT NULL DEFAULT 0,"
+	" priority integer NOT NULL DEFAULT 0,"
+	" count integer NOT NULL DEFAULT 1 CHECK (count >= 1),"
+	" rules text[] NOT NULL DEFAULT '{}',"
+	" groups text[] NOT NULL DEFAULT '{}',"
+	" evidence jsonb NOT NULL DEFAULT '[]'"
+	"  CHECK (jsonb_typeof(evidence) = 'array'),"
+	" report_category text,"
+	" source text NOT NULL DEFAULT 'rules'"
+	"  CHECK (source IN ('rules', 'feed', 'manual')),"
+	" created_at timestamptz NOT NULL DEFAULT now(),"
+	" updated_at timestamptz NOT NULL DEFAULT now(),"
+	" decided_at timestamptz,"
+	" decided_by text,"
+	" applied_at timestamptz,"
+	" error text)",
+	"CREATE UNIQUE INDEX proposals_pending_target"
+	" ON proposals (target_type, target_id, action)"
+	" WHERE state = 'pending'",
+	"CREATE INDEX proposals_pending_priority"
+	" ON proposals (priority DESC, created_at, id)"
+	" WHERE state = 'pending'",
+	"CREATE INDEX proposals_pending_report_account"
+	" ON proposals (target_account_id)"
+	" WHERE state = 'pending' AND target_type = 'report'",
+	"CREATE INDEX proposals_state ON proposals (state)",
+	/* Deliveries already handled, by dedup key. */
+	"CREATE TABLE deliveries ("
+	" dedup_key text PRIMARY KEY,"
+	" event_kind text NOT NULL,"
+	" object_id text NOT NULL,"
+	" intake text,"
+	" received_at timestamptz NOT NULL DEFAULT now())",
+	"CREATE INDEX deliveries_received_at ON deliveries (received_at)",
+	/* Rejected events, payload capped by the writer. */
+	"CREATE TABLE dead_letters ("
+	" id bigserial PRIMARY KEY,"
+	" at timestamptz NOT NULL DEFAULT now(),"
+	" source text NOT NULL,"
+	" reason text NOT NULL,"
+	" payload bytea NOT NULL,"
+	" payload_bytes bigint NOT NULL)",
+	/* Priority of a queue item (see queue.h). */
+	"CREATE FUNCTION queue_priority(target_type text, action text,"
+	" category text, score double precision, n integer, others bigint)"
+	" RETURNS integer LANGUAGE sql IMMUTABLE AS $$"
+	" SELECT CASE WHEN target_type = 'report' THEN"
+	"  (CASE category WHEN 'legal' THEN 40 WHEN 'violation' THEN 30"
+	"   WHEN 'spam' THEN 20 ELSE 10 END)"
+	"  + least(50, 10 * others)::integer"
+	" ELSE"
+	"  (CASE action WHEN 'suspend' THEN 40 WHEN 'silence' THEN 30"
+	"   WHEN 'delete' THEN 30 WHEN 'sensitive' THEN 20"
+	"   WHEN 'flag' THEN 10 ELSE 0 END)"
+	"  + least(50, 10 * (n - 1))"
+	" END"
+	" + greatest(0, least(50, round((score * 5)::numeric)))::integer $$",
+	/* The audit trail: append-only, each row chained to the previous. */
+	"CREATE TABLE audit ("
+	" id bigserial PRIMARY KEY,"
+	" at timestamptz NOT NULL,"
+	" actor text NOT NULL,"
+	" action text NOT NULL,"
+	" target_type text,"
+	" target_id text,"
+	" proposal_id bigint,"
+	" reason text,"
+	" evidence_ref text,"
+	" revision text,"
+	" prev_hash text NOT NULL,"
+	" hash text NOT NULL)",
+	"CREATE INDEX audit_proposal ON audit (proposal_id)"
+	" WHERE proposal_id IS NOT NULL",
+	"CREATE INDEX audit_at ON audit (at)",
+	"CREATE TABLE audit_head ("
+	" one boolean PRIMARY KEY DEFAULT true CHECK (one),"
+	" last_id bigint NOT NULL DEFAULT 0,"
+	" hash text NOT NULL)",
+	"INSERT INTO audit_head (one, last_id, hash)"
+	" VALUES (true, 0, repeat('0', 64))",
+	/* Canonical text of one field: ~ for NULL, else BYTES:VALUE. */
+	"CREATE FUNCTION audit_field(v text) RETURNS text"
+	" LANGUAGE sql STABLE AS $$"
+	" SELECT CASE WHEN v IS NULL THEN '~'"
+	"  ELSE octet_length(convert_to(v, 'UTF8'))::text || ':' || v END $$",
+	/* hash = sha256(prev_hash "|moderd-audit-1|" id "|" at "|" ...). */
+	"CREATE FUNCTION audit_row_hash(p_prev text, p_id bigint,"
+	" p_at timestamptz, p_actor text, p_action text, p_target_type text,"
+	" p_target_id text, p_proposal_id bigint, p_reason text,"
+	" p_evidence_ref text, p_revision text)"
+	" RETURNS text LANGUAGE sql STABLE AS $$"
+	" SELECT encode(sha256(convert_to(p_prev || '|moderd-audit-1|'"
+	"  || p_id::text || '|'"
+	"  || to_char(p_at AT TIME ZONE 'UTC',"
+	"   'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') || '|'"
+	"  || audit_field(p_actor) || '|' || audit_field(p_action) || '|'"
+	"  || audit_field(p_target_type) || '|' || audit_field(p_target_id)"
+	"  || '|' || coalesce(p_proposal_id::text, '~') || '|'"
+	"  || audit_field(p_reason) || '|' || audit_field(p_evidence_ref)"
+	"  || '|' || audit_field(p_revision), 'UTF8')), 'hex') $$",
+	"CREATE FUNCTION audit_refuse() RETURNS trigger LANGUAGE plpgsql AS $$"
+	" BEGIN"
+	"  RAISE EXCEPTION 'the audit trail is append-only: % on % refused',"
+	"   TG_OP, TG_TABLE_NAME USING ERRCODE = 'insufficient_privilege';"
+	" END $$",
+	"CREATE TRIGGER audit_append_only"
+	" BEFORE UPDATE OR DELETE OR TRUNCATE ON audit"
+	" FOR EACH STATEMENT EXECUTE FUNCTION audit_refuse()",
+	"CREATE TRIGGER audit_head_kept"
+	" BEFORE DELETE OR TRUNCATE ON audit_head"
+	" FOR EACH STATEMENT EXECUTE FUNCTION audit_refuse()",
+	/* Users of the API and their tokens (SHA-256 hex only). */
+	"CREATE TABLE users ("
+	" id bigserial PRIMARY KEY,"
+	" name text NOT NULL UNIQUE,"
+	" role text NOT NULL CHECK (role IN ('admin', 'moderator', 'triage')),"
+	" created_at timestamptz NOT NULL DEFAULT now(),"
+	" disabled_at timestamptz)",
+	"CREATE TABLE tokens ("
+	" id bigserial PRIMARY KEY,"
+	" user_id bigint NOT NULL REFERENCES users (id),"
+	" token_sha256 text NOT NULL UNIQUE"
+	"  CHECK (token_sha256 ~ '^[0-9a-f]{64}$'),"
+	" created_at timestamptz NOT NULL DEFAULT now(),"
+	" expires_at timestamptz,"
+	" revoked_at timestamptz,"
+	" last_used_at timestamptz)",
+	NULL
+};
+
+static const char *const *const schema_migrations[] = { schema_v1 };
+
+int
+store_schema_latest(void)
+{
+	return (int) nitems(schema_migrations);
+}
+
+/* store_schema_read: version inside the migration transaction. */
+static int
+store_schema_read(struct store *db, int *version)
+{
+	char    val[32];
+	int64_t v;
+	int     rv;
+
+	*version = 0;
+	rv = store_query_value(db, "store: schema version",
+	    SQL_SELECT_SCHEMA_VERSION, 0, NULL, val, sizeof(val));
+	if (rv != 0)
+		return MOD_EDB;
+	if (mod_strtonum(val, 0, INT32_MAX, &v) != 0)
+		return MOD_EDB;
+	*version = (int) v;
+	return 0;
+}
+
+int
+store_schema_version(struct store *db, int *version)
+{
+	char val[16];
+	int  rv;
+
+	*version = 0;
+	rv = store_query_value(db, "store: schema version",
+	    SQL_SELECT_SCHEMA_TABLE, 0, NULL, val, sizeof(val));
+	if (rv != 0)
+		return MOD_EDB;
+	if (val[0] != 't')
+		return 0;
+	return store_schema_read(db, version);
+}
+
+/* store_schema_step: run migration to version `to` and record it. */
+static int
+store_schema_step(struct store *db, int to)
+{
+	const char *const *stmt = schema_migrations[to - 1];
+	char               v[16];
+	const char        *params[1] = { v };
+
+	for (; *stmt != NULL; stmt++)
+		if (store_exec(db, "store: migration", *stmt, 0, NULL) != 0)
+			return MOD_EDB;
+	snprintf(v, sizeof(v), "%d", to);
+	return store_exec(
+	    db, "store: migration", SQL_INSERT_SCHEMA_VERSION, 1, params);
+}
+
+/* store_schema_prepare: lock, make sure schema_version exists, read it. */
+static int
+store_schema_prepare(struct store *db, int *version)
+{
+	const char *key[1] = { SCHEMA_LOCK_KEY };
+	char        val[8];
+
+	/* Migrations may wait for another process and may be slow: no
+	 * statement_timeout inside this one transaction. */
+	if (store_query_value(db, "store: schema timeout",
+	        SQL_SET_LOCAL_TIMEOUT, 0, NULL, val, sizeof(val))
+	    != 0)
+		return MOD_EDB;
+	if (store_query_value(db, "store: schema lock", SQL_LOCK_SCHEMA, 1,
+	        key, val, sizeof(val))
+	    == MOD_EDB)
+		return MOD_EDB;
+	if (store_exec(db, "store: schema version table",
+	        SQL_CREATE_SCHEMA_VERSION, 0, NULL)
+	    != 0)
+		return MOD_EDB;
+	return store_schema_read(db, version);
+}
+
+int
+store_schema_apply(struct store *db, struct mod_err *err)
+{
+	int cur = 0, latest = store_schema_latest(), v, rv;
+
+	if ((rv = store_begin(db)) != 0)
+		goto out;
+	if ((rv = store_schema_prepare(db, &cur)) != 0)
+		goto out;
+	if (cur > latest) {
+		rv = mod_errf(err, MOD_EINVAL,
+		    "database schema version %d is newer than this moderd "
+		    "(version %d); upgrade moderd or use another database",
+		    cur, latest);
+		goto out;
+	}
+	for (v = cur + 1; v <= latest; v++)
+		if ((rv = store_schema_step(db, v)) != 0)
+			goto out;
+	if ((rv = store_commit(db)) != 0)
+		goto out;
+	if (cur < latest)
+		log_info("store: schema migrated from version %d to %d", cur,
+		    latest);
+out:
+	if (rv != 0) {
+		store_rollback(db);
+		if (rv == MOD_EDB)
+			mod_errf(err, rv, "could not apply schema migrations");
+	}
+	return rv;
+}
