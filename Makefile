@@ -86,6 +86,7 @@ $(BUILD)/moderd: $(call obj,moderd/moderd.c) $(LIBS)
 	$(Q)$(CC) $(LDFLAGS) $< $(LINK_LIBS) $(LDLIBS) -o $@
 
 $(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(call obj,$(HARNESS_SRCS)) $(LIBS)
+	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(LDFLAGS) $< $(call obj,$(HARNESS_SRCS)) $(LINK_LIBS) \
 	    $(LDLIBS) -o $@
 

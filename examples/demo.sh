@@ -1,40 +1,121 @@
 #!/bin/sh
-# demo.sh BUILD - what moderd would propose for the example events.
+# demo.sh BUILD - moderd doing its main job, end to end, on this machine.
 #
-# Until the daemon exists this is offline: the example rule set is checked
-# (its expect lines run at load), then every example event - real-shaped
-# Mastodon webhook payloads and streaming statuses - goes through it, and
-# the verdicts are printed as a table.  Run from the repository root
-# (`make demo` does).
+# 1. checks the example rule set (its expect lines run at load);
+# 2. starts moderd in the foreground on its embedded default database (a
+#    private PostgreSQL cluster under a fresh state directory, Unix socket
+#    only), with a pull and a rep intake on loopback;
+# 3. publishes the example Mastodon events with nngcat, an independent
+#    nng client: most over pull, the reports over rep (each answered only
+#    once stored), and one delivered twice to show it is not queued twice;
+# 4. prints the resulting queue, highest priority first, and the metrics
+#    that matter; then stops moderd, which stops its database.
+# Run from the repository root (`make demo` does).
 set -eu
 
 build=${1:-build}
-ctl=$build/moderctl
 cd "$(dirname "$0")/.."
-if [ ! -x "$ctl" ]; then
-	echo "demo.sh: $ctl not built; run 'make demo'" >&2
-	exit 1
-fi
+moderd=$build/moderd
+for f in "$moderd" "$build/moderctl"; do
+	[ -x "$f" ] || { echo "demo.sh: $f not built; run 'make demo'" >&2; exit 1; }
+done
+command -v nngcat >/dev/null || { echo "demo.sh: nngcat missing (nng-utils)" >&2; exit 1; }
 
-cat <<'BANNER'
-moderd demo - rules over Mastodon events, offline
+state=$(mktemp -d /tmp/moderd-demo.XXXXXX)
+chmod 755 "$state"
+port=$((20000 + $$ % 20000))
+conf=$state/moderd.conf
+cat >"$conf" <<CONF
+# demo configuration: see examples/moderd.conf for every key
+state_dir "$state/state"
+rules_dir "$PWD/examples/rules"
+http_listen "http://127.0.0.1:$port"
+intake events {
+	type	pull
+	url	"tcp://127.0.0.1:$((port + 1))"
+}
+intake acked {
+	type	rep
+	url	"tcp://127.0.0.1:$((port + 2))"
+}
+CONF
 
-  rules:  examples/rules/*.rules   (spam, scams, harassment, accounts, reports)
-  events: examples/events/*.json   (webhook payloads and streaming statuses)
+pid=
+cleanup() {
+	if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+		kill -TERM "$pid"
+		wait "$pid" 2>/dev/null || true
+	fi
+	rm -rf "$state"
+}
+trap cleanup EXIT INT TERM
 
-Nothing is sent anywhere: each verdict is what moderd would queue for a
-moderator to approve or reject.
+echo "== 1. the rules"
+echo "\$ moderd -n -f moderd.conf"
+"$moderd" -n -f "$conf"
+"$build/moderctl" rules check examples/rules
 
-$ moderctl rules check examples/rules
-BANNER
-"$ctl" rules check examples/rules
 echo
-echo '$ moderctl rules test --table examples/rules examples/events/*.json'
-"$ctl" rules test --table examples/rules examples/events/*.json
-cat <<'TAIL'
+echo "== 2. moderd starts on its embedded database"
+"$moderd" -d -f "$conf" 2>"$state/moderd.log" &
+pid=$!
+i=0
+until curl -sf "http://127.0.0.1:$port/healthz" >/dev/null 2>&1; do
+	i=$((i + 1))
+	if [ $i -gt 600 ] || ! kill -0 "$pid" 2>/dev/null; then
+		echo "demo.sh: moderd did not start:" >&2
+		cat "$state/moderd.log" >&2
+		exit 1
+	fi
+	sleep 0.1
+done
+sed 's/^/   moderd: /' "$state/moderd.log"
 
-Score is the sum of the hit rules' scores; with the default thresholds 3
-proposes flag and 10 proposes silence (a rule may also name an action).
-One event as JSON:  moderctl rules test examples/rules examples/events/03-status-created-lookalike-spam.json
-Rule language:      man -l doc/moderd.rules.5
-TAIL
+echo
+echo "== 3. events arrive over nng (nngcat)"
+for f in examples/events/*.json; do
+	case $f in
+	*report*)
+		printf '   rep  %-48s -> ' "${f##*/}"
+		# This nngcat exits 1 after --count replies: send once, read
+		# the answer instead of the exit status.
+		nngcat --req --dial "tcp://127.0.0.1:$((port + 2))" --file "$f" \
+		    --raw 2>/dev/null || true
+		echo ;;
+	*)
+		printf '   pull %s\n' "${f##*/}"
+		nngcat --push --dial "tcp://127.0.0.1:$((port + 1))" --file "$f" \
+		    --count 1 ;;
+	esac
+done
+dup=examples/events/02-status-created-crypto-giveaway.json
+printf '   rep  %-48s -> ' "${dup##*/} (again)"
+nngcat --req --dial "tcp://127.0.0.1:$((port + 2))" --file "$dup" --raw \
+    2>/dev/null || true
+echo
+
+# Wait until everything sent has been handled.
+i=0
+while :; do
+	q=$(curl -s "http://127.0.0.1:$port/metrics" |
+	    sed -n 's/^moderd_pipeline_queue \([0-9]*\).*/\1/p')
+	[ "${q:-1}" = 0 ] && break
+	i=$((i + 1))
+	[ $i -gt 100 ] && break
+	sleep 0.1
+done
+sleep 0.3
+
+echo
+echo "== 4. the queue a moderator sees (moderd queue)"
+"$moderd" -f "$conf" queue 2>/dev/null
+echo
+curl -s "http://127.0.0.1:$port/metrics" |
+    grep -E '^moderd_(events_in_total|proposals_total|events_rejected_total)' |
+    grep -v ' 0$' | sed 's/^/   /'
+echo
+echo "== 5. moderd stops (SIGTERM: drain, stop the database)"
+kill -TERM "$pid"
+wait "$pid" || true
+pid=
+tail -2 "$state/moderd.log" | sed 's/^/   moderd: /'

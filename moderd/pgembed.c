@@ -257,8 +257,14 @@ pgembed_prepare(const struct conf *c, struct pgembed *pe)
 	if ((rv = pgembed_paths(c, pe)) != 0
 	    || (rv = pgembed_identity(c, pe)) != 0)
 		return rv;
-	if (mkdir(c->state_dir, 0755) == -1 && errno != EEXIST) {
+	if (mod_mkdirs(c->state_dir, 0755) != 0) {
 		log_warn("database: could not create %s", c->state_dir);
+		return MOD_EIO;
+	}
+	/* The cluster owner must be able to pass through (not list) it,
+	 * whoever created it first (the rule cache lives there too). */
+	if (pe->drop && chmod(c->state_dir, 0711) == -1) {
+		log_warn("database: could not chmod %s", c->state_dir);
 		return MOD_EIO;
 	}
 	if ((rv = pgembed_mkdir(pe, pe->data, 0700)) != 0
