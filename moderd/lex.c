@@ -98,7 +98,8 @@ static int
 lex_is_word_end(int c)
 {
 	return c == -1 || c == ' ' || c == '\t' || c == '\r' || c == '\n'
-	    || c == '\f' || c == '\v' || c == '{' || c == '}' || c == '"';
+	    || c == '\f' || c == '\v' || c == '{' || c == '}' || c == '"'
+	    || c == '\0';
 }
 
 static void
@@ -166,6 +167,10 @@ lex_string(struct lex *lx, struct lex_tok *t)
 			lex_error(lx, t, "unterminated string");
 			return;
 		}
+		if (c == '\0') {
+			lex_string_fail(lx, t, "NUL byte in string");
+			return;
+		}
 		lex_advance(lx);
 		if (c == '"')
 			break;
@@ -226,6 +231,14 @@ lex_regex(struct lex *lx, struct lex_tok *t)
 			lex_error(lx, t, "unterminated regex");
 			return;
 		}
+		/* PCRE2 could take a NUL, Hyperscan could not: refuse it so
+		 * both engines always see the same pattern. */
+		if (c == '\0'
+		    || (c == '\\' && lx->pos + 1 < lx->len
+		        && lx->src[lx->pos + 1] == '\0')) {
+			lex_string_fail(lx, t, "NUL byte in regex");
+			return;
+		}
 		lex_advance(lx);
 		if (c == '/')
 			break;
@@ -280,6 +293,10 @@ lex_next(struct lex *lx, struct lex_tok *t)
 		return;
 	case '/':
 		lex_regex(lx, t);
+		return;
+	case '\0':
+		lex_advance(lx);
+		lex_error(lx, t, "NUL byte");
 		return;
 	default:
 		lex_word(lx, t);

@@ -202,6 +202,40 @@ test_hostile(void **state)
 	free(big);
 }
 
+/*
+ * Regression (fuzz_rule_parse): a NUL byte inside a regex made the error
+ * column computation read past the pattern copy, and would have given
+ * Hyperscan (NUL-terminated) another pattern than PCRE2.  NUL bytes are
+ * refused wherever they appear.
+ */
+static void
+test_nul_bytes(void **state)
+{
+	static const char  regex[] = "rule A {\n\tmatch text /a\0(/\n}\n";
+	static const char  word[] = "rule A\0B {\n}\n";
+	static const char  str[] = "rule A {\n\tdesc \"x\0y\"\n}\n";
+	struct mod_errlist errs = { 0 };
+	struct ruleset    *rs = NULL;
+
+	(void) state;
+	assert_int_equal(ruleset_load_buffer("t.rules", regex,
+	                     sizeof(regex) - 1, &test_opts, &rs, &errs),
+	    MOD_EINVAL);
+	assert_string_equal(errs.msgs[0], "t.rules:2:13: NUL byte in regex");
+	mod_errlist_free(&errs);
+	assert_int_equal(ruleset_load_buffer("t.rules", word, sizeof(word) - 1,
+	                     &test_opts, &rs, &errs),
+	    MOD_EINVAL);
+	assert_string_equal(errs.msgs[0], "t.rules:1:7: NUL byte");
+	mod_errlist_free(&errs);
+	assert_int_equal(ruleset_load_buffer("t.rules", str, sizeof(str) - 1,
+	                     &test_opts, &rs, &errs),
+	    MOD_EINVAL);
+	assert_string_equal(errs.msgs[0], "t.rules:2:7: NUL byte in string");
+	mod_errlist_free(&errs);
+	assert_null(rs);
+}
+
 int
 main(void)
 {
@@ -211,6 +245,7 @@ main(void)
 		cmocka_unit_test(test_parse_cases),
 		cmocka_unit_test(test_brief_example),
 		cmocka_unit_test(test_hostile),
+		cmocka_unit_test(test_nul_bytes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
