@@ -200,15 +200,15 @@ static const struct conf_key conf_threshold_keys[] = {
 static const struct conf_table conf_thresholds_table
     = CONF_TABLE(conf_threshold_keys, conf_thresholds_check);
 
-static const char *const conf_intake_types[] = { "pull", "rep", "sub",
-	NULL };
+static const char *const conf_intake_types[] = { "pull", "rep", "sub", NULL };
 
 static const struct conf_key conf_intake_keys[] = {
-	CONF_KEY(struct conf_intake, "contexts", UINT, contexts, "16", 1, 1024,
-	    0),
-	CONF_KEY_ENUM(struct conf_intake, "type", type, "pull", conf_intake_types),
-	CONF_KEY(struct conf_intake, "url", STR, url, NULL, 0, 0,
-	    CONF_F_REQUIRED),
+	CONF_KEY(
+	    struct conf_intake, "contexts", UINT, contexts, "16", 1, 1024, 0),
+	CONF_KEY_ENUM(
+	    struct conf_intake, "type", type, "pull", conf_intake_types),
+	CONF_KEY(
+	    struct conf_intake, "url", STR, url, NULL, 0, 0, CONF_F_REQUIRED),
 };
 static const struct conf_table conf_intake_table
     = CONF_BLOCK_TABLE(conf_intake_keys, struct conf_intake, NULL);
@@ -218,10 +218,10 @@ static const struct conf_key conf_stream_keys[] = {
 	    "60s", 100, 3600000, 0),
 	CONF_KEY(struct conf_stream, "reconnect_min_ms", MS, reconnect_min_ms,
 	    "1s", 10, 3600000, 0),
-	CONF_KEY(struct conf_stream, "token", STR, token, "", 0, 0,
-	    CONF_F_EMPTY),
-	CONF_KEY(struct conf_stream, "url", STR, url, NULL, 0, 0,
-	    CONF_F_REQUIRED),
+	CONF_KEY(
+	    struct conf_stream, "token", STR, token, "", 0, 0, CONF_F_EMPTY),
+	CONF_KEY(
+	    struct conf_stream, "url", STR, url, NULL, 0, 0, CONF_F_REQUIRED),
 };
 static const struct conf_table conf_stream_table
     = CONF_BLOCK_TABLE(conf_stream_keys, struct conf_stream, NULL);

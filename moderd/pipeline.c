@@ -146,6 +146,8 @@ pipeline_submit(struct pipeline *p, enum pipe_source src,
 		it = pipe_item_new(src, source_name, data, len, done, arg);
 		data = NULL;
 		p->inflight++;
+		metrics_gauge_set(
+		    METRICS_PIPELINE_QUEUE, (int64_t) p->inflight);
 		pipe_fifo_push(&p->in, it);
 		pthread_cond_signal(&p->in_avail);
 	}
