@@ -15,6 +15,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "buf.h"
 #include "moderd.h"
@@ -76,6 +77,10 @@ int text_url_host(const char *url, size_t len, char *out, size_t outsz);
  */
 void text_utf8_sanitize(
     const char *s, size_t len, size_t cap, struct buf *out, bool *changed);
+
+/* text_utf8_put: encode cp (a Unicode scalar value, not a surrogate)
+ * into o[0..4); returns its length. */
+size_t text_utf8_put(uint32_t cp, char *o);
 
 /* text_utf8_valid: true if s[0..len) is valid UTF-8 without NUL. */
 bool text_utf8_valid(const char *s, size_t len);

@@ -118,9 +118,8 @@ text_u8_next(const unsigned char *s, size_t len, int32_t *cp)
 	return need + 1;
 }
 
-/* text_u8_put: encode cp (a scalar value) into o[0..4); its length. */
-static size_t
-text_u8_put(uint32_t cp, char *o)
+size_t
+text_utf8_put(uint32_t cp, char *o)
 {
 	if (cp < 0x80) {
 		o[0] = (char) cp;
@@ -627,7 +626,7 @@ text_post_one(uint32_t cp, char *o, unsigned *f)
 	}
 	if (U_IS_SURROGATE(cp))
 		cp = 0xFFFD;
-	return text_u8_put(cp, o);
+	return text_utf8_put(cp, o);
 }
 
 static size_t
