@@ -88,6 +88,7 @@
 #define MOD_MAX_INTAKE_RECV_BYTES                                             \
 	(2 * MOD_MAX_EVENT_BYTES) /* nng recv-size-max: larger is dropped */
 #define MOD_INTAKE_STACK_BYTES (256 * 1024) /* one intake thread's stack */
+#define MOD_INTAKE_REPLY_TIMEOUT_MS 10000 /* to hand a rep reply to nng */
 #define MOD_MAX_HTTP_PATH_BYTES 1024 /* request path, without the query */
 #define MOD_MAX_HTTP_PARAMS_COUNT 4 /* {name} segments in one route */
 #define MOD_MAX_HTTP_PARAM_BYTES 128 /* one {name} value */

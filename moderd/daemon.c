@@ -336,6 +336,7 @@ daemon_stop(struct daemon *d)
 	daemon_db_stop(d, false);
 	ruleset_unref(d->rs);
 	conf_install(NULL);
+	metrics_reset();
 	log_info("moderd stopped");
 }
 

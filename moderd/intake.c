@@ -17,11 +17,13 @@
  * message is copied out of the nng_msg because pipeline_submit() takes
  * malloc'd data; a rep message is then reused for the reply.
  *
- * Shutdown: closing a socket ends every receive with NNG_ECLOSED; a rep
- * thread that waits for the pipeline keeps waiting (the event is in
- * flight and done will come), then fails to send and exits.  Pull and
- * sub submissions are counted until their done callback, which refers to
- * the socket, so intake_stop() waits for that count before freeing.
+ * Shutdown: pull and sub threads leave their receive when the socket is
+ * closed.  Rep threads are told to stop and their pending receive is
+ * cancelled; one that has a request in hand waits for the pipeline,
+ * sends the answer (within MOD_INTAKE_REPLY_TIMEOUT_MS) and then exits,
+ * and only then is the rep socket closed.  Pull and sub submissions are
+ * counted until their done callback, which refers to the socket, so
+ * intake_stop() waits for that count before freeing.
  *
  * Not here: the HTTP webhook (http.c) and the Mastodon stream (sse.c),
  * which feed the same pipeline, and any parsing: bytes go through as
@@ -62,6 +64,8 @@ struct intake_worker {
 	pthread_mutex_t     mu; /* rep: the done callback's answer */
 	pthread_cond_t      cv;
 	bool                done;
+	bool                receiving; /* rep: a receive is under way */
+	bool                stopping; /* rep: receive no more */
 	int                 rc;
 	char                msg[MOD_MAX_ERR_BYTES];
 };
@@ -288,6 +292,7 @@ intake_rep_reply(struct intake_worker *w, nng_msg *msg)
 		fatalx("intake: out of memory");
 	free(json);
 	nng_aio_set_msg(w->aio, msg);
+	nng_aio_set_timeout(w->aio, MOD_INTAKE_REPLY_TIMEOUT_MS);
 	nng_ctx_send(w->ctx, w->aio);
 	nng_aio_wait(w->aio);
 	if ((rv = nng_aio_result(w->aio)) != 0) {
@@ -314,15 +319,39 @@ intake_rep_handle(struct intake_worker *w, nng_msg *msg)
 	intake_rep_reply(w, msg);
 }
 
+/*
+ * Receive the next request unless intake_rep_stop() was called: false
+ * then.  The start of a receive and its cancellation take w->mu, so a
+ * stop never misses a receive about to begin.
+ */
+static bool
+intake_rep_recv(struct intake_worker *w)
+{
+	bool go;
+
+	pthread_mutex_lock(&w->mu);
+	if ((go = !w->stopping)) {
+		w->receiving = true;
+		nng_aio_set_timeout(w->aio, NNG_DURATION_INFINITE);
+		nng_ctx_recv(w->ctx, w->aio);
+	}
+	pthread_mutex_unlock(&w->mu);
+	if (!go)
+		return false;
+	nng_aio_wait(w->aio);
+	pthread_mutex_lock(&w->mu);
+	w->receiving = false;
+	pthread_mutex_unlock(&w->mu);
+	return true;
+}
+
 static void *
 intake_rep_loop(void *arg)
 {
 	struct intake_worker *w = arg;
 	int                   rv;
 
-	for (;;) {
-		nng_ctx_recv(w->ctx, w->aio);
-		nng_aio_wait(w->aio);
+	while (intake_rep_recv(w)) {
 		rv = nng_aio_result(w->aio);
 		if (rv == NNG_ECLOSED || rv == NNG_ECANCELED)
 			break;
@@ -341,6 +370,7 @@ intake_rep_loop(void *arg)
 static int
 intake_worker_start(struct intake_sock *s, struct intake_worker *w)
 {
+	void *(*start)(void *);
 	pthread_attr_t attr;
 	int            rv;
 
@@ -352,13 +382,11 @@ intake_worker_start(struct intake_sock *s, struct intake_worker *w)
 		    nng_strerror(rv));
 		return intake_from_nng(rv);
 	}
+	start
+	    = s->type == CONF_INTAKE_REP ? intake_rep_loop : intake_recv_loop;
 	if (pthread_attr_init(&attr) != 0
 	    || pthread_attr_setstacksize(&attr, MOD_INTAKE_STACK_BYTES) != 0
-	    || pthread_create(&w->thr, &attr,
-	           s->type == CONF_INTAKE_REP ? intake_rep_loop
-	                                      : intake_recv_loop,
-	           w)
-	        != 0)
+	    || pthread_create(&w->thr, &attr, start, w) != 0)
 		fatalx("intake %s: could not start a thread", s->name);
 	pthread_attr_destroy(&attr);
 	w->started = true;
@@ -477,6 +505,27 @@ intake_sock_free(struct intake_sock *s)
 	free(s->name);
 }
 
+/* Let s's rep threads finish the request in hand and stop receiving. */
+static void
+intake_rep_stop(struct intake_sock *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->nw; i++) {
+		pthread_mutex_lock(&s->w[i].mu);
+		s->w[i].stopping = true;
+		if (s->w[i].receiving)
+			nng_aio_cancel(s->w[i].aio);
+		pthread_mutex_unlock(&s->w[i].mu);
+	}
+}
+
+/*
+ * A rep socket is closed only once its threads are gone: nng 1.5.2
+ * panics on nng_ctx_send() to a context of a closed socket, and this
+ * way a request in flight still gets its answer.  Pull and sub threads
+ * block in nng_recvmsg(), which only closing the socket ends.
+ */
 void
 intake_stop(struct intake *in)
 {
@@ -484,13 +533,21 @@ intake_stop(struct intake *in)
 
 	if (in == NULL)
 		return;
-	for (i = 0; i < in->n; i++)
-		if (in->s[i].open)
+	for (i = 0; i < in->n; i++) {
+		if (in->s[i].type == CONF_INTAKE_REP)
+			intake_rep_stop(&in->s[i]);
+		else if (in->s[i].open) {
 			nng_close(in->s[i].sock);
+			in->s[i].open = false;
+		}
+	}
 	for (i = 0; i < in->n; i++)
 		for (j = 0; j < in->s[i].nw; j++)
 			if (in->s[i].w[j].started)
 				pthread_join(in->s[i].w[j].thr, NULL);
+	for (i = 0; i < in->n; i++)
+		if (in->s[i].open)
+			nng_close(in->s[i].sock);
 	pthread_mutex_lock(&in->mu);
 	while (in->outstanding > 0)
 		pthread_cond_wait(&in->idle, &in->mu);

@@ -3,17 +3,18 @@
  * their Prometheus text exposition (GET /metrics).
  *
  * The metrics table is one of the two file-scope states of the tree (with
- * log.c).  Every update is a relaxed atomic operation on a fixed slot, so
+ * log.c).  Every update is a lock-free atomic operation on a fixed slot, so
  * the hot path (intake threads, matcher workers, the writer) never takes
  * a lock.  Labelled families have a bounded label set: sources, reasons
  * and outcomes are enums; rule names are those of the current ruleset,
  * installed by metrics_rules_set() on every (re)load.
  *
- * Who counts what: intake code (nng, webhook, stream) counts events_in at
- * receipt and the rejections it decides itself (too_large,
- * bad_signature, dropped_full); the pipeline counts the rejections of the
- * parser (metrics_reason_from_pipe()), proposals, rule hits and latency;
- * the store counts database errors and reconnects.
+ * Who counts what: intake code (nng, webhook, stream) counts events_in
+ * at receipt and the rejections it decides itself (too_large,
+ * bad_signature); the pipeline counts dropped_full (a submit without
+ * block that found it full), the parser's rejections
+ * (metrics_reason_from_pipe()), proposals, rule hits and latency; the
+ * store counts database errors and reconnects.
  */
 #ifndef MODERD_METRICS_H
 #define MODERD_METRICS_H
