@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "audit.h"
 #include "conf.h"
@@ -426,6 +427,10 @@ daemon_run(const char *conf_path, bool foreground)
 		mod_errlist_free(&errs);
 		return 1;
 	}
+	/* Detach before any thread or child exists; keep the working
+	 * directory so relative paths in the config still resolve. */
+	if (!foreground && daemon(1, 0) == -1)
+		fatal("could not detach");
 	conf_install(d.conf);
 	log_setverbose(d.conf->log_level == CONF_LOG_DEBUG);
 	log_info("moderd %s starting (%zu rules)%s", MODERD_VERSION,
