@@ -54,8 +54,8 @@ PROGS		 = $(BUILD)/moderctl $(if $(wildcard moderd/moderd.c),$(BUILD)/moderd)
 # Keep objects make would otherwise treat as intermediate.
 .SECONDARY:
 
-.PHONY: all check unit asan fuzz fuzz-run examples demo bench lint deps \
-	clean format
+.PHONY: all check unit asan fuzz fuzz-run examples e2e demo bench lint \
+	deps clean format
 all: $(PROGS)
 
 deps:
@@ -96,6 +96,15 @@ unit: $(TESTS)
 examples: $(BUILD)/moderctl
 	$(Q)sh tests/run_examples.sh $(BUILD)
 
+# End-to-end and fault tests: the real daemon, PostgreSQL and sockets.
+e2e: all $(BUILD)/e2e/e2e_tool
+	$(Q)sh tests/run_e2e.sh $(BUILD)
+
+$(BUILD)/e2e/%: tests/e2e/%.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC	$<")
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) $< $(LDLIBS) -o $@
+
 asan:
 	$(Q)$(MAKE) --no-print-directory BUILD=build-asan OPT="-O1 -g" \
 	    SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
@@ -120,6 +129,7 @@ fuzz-run: fuzz
 check: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)$(MAKE) --no-print-directory unit examples
+	$(Q)$(MAKE) --no-print-directory e2e
 	$(Q)$(MAKE) --no-print-directory asan
 	$(Q)$(MAKE) --no-print-directory fuzz-run
 	@echo "check: all tests passed"
@@ -132,7 +142,8 @@ BENCH_BUILD	 = build-bench
 bench: deps
 	$(Q)$(MAKE) --no-print-directory BUILD=$(BENCH_BUILD) OPT="-O2 -DNDEBUG" \
 	    $(BENCH_BUILD)/bench/bench_gen $(BENCH_BUILD)/bench/bench_rules \
-	    $(BENCH_BUILD)/moderctl
+	    $(BENCH_BUILD)/bench/bench_daemon $(BENCH_BUILD)/moderctl \
+	    $(BENCH_BUILD)/moderd
 	$(Q)sh tests/bench/run.sh $(BENCH_BUILD)
 
 $(BUILD)/bench/%: $(BUILD)/obj/tests/bench/%.o $(LIBS)

@@ -85,8 +85,10 @@
 #define MOD_STREAM_CONNECT_TIMEOUT_MS 30000 /* TCP and TLS set-up */
 
 /* nng intake, HTTP server, metrics */
-#define MOD_MAX_INTAKE_RECV_BYTES                                             \
-	(2 * MOD_MAX_EVENT_BYTES) /* nng recv-size-max: larger is dropped */
+/* nng recv-size-max: anything larger is dropped by nng unseen, so this is
+ * well above MOD_MAX_EVENT_BYTES: a 10 MB message still reaches moderd,
+ * to be refused, counted and answered (too_large). */
+#define MOD_MAX_INTAKE_RECV_BYTES (16 * 1024 * 1024)
 #define MOD_INTAKE_STACK_BYTES (256 * 1024) /* one intake thread's stack */
 #define MOD_INTAKE_REPLY_TIMEOUT_MS 10000 /* to hand a rep reply to nng */
 #define MOD_MAX_HTTP_PATH_BYTES 1024 /* request path, without the query */
@@ -97,5 +99,25 @@
 #define MOD_HTTP_BODY_TIMEOUT_MS 10000 /* to receive a request body */
 #define MOD_MAX_METRICS_BYTES (8 * 1024 * 1024) /* one /metrics page */
 #define MOD_METRICS_LATENCY_BUCKETS_COUNT 13 /* histogram, without +Inf */
+
+/* blocklist feeds: parsing (feeds/feed_parse.c and the format parsers) */
+#define MOD_MAX_FEED_BYTES (64 * 1024 * 1024) /* one feed document */
+#define MOD_MAX_FEED_ENTRIES_COUNT 1000000 /* entries in one feed */
+#define MOD_MAX_FEED_LINE_BYTES (64 * 1024) /* one CSV or text line */
+#define MOD_MAX_FEED_COLUMNS_COUNT 64 /* CSV fields read per line */
+#define MOD_MAX_FEED_COMMENT_BYTES (64 * 1024) /* one comment, cut beyond */
+#define MOD_MAX_FEED_JSON_VALUES_COUNT 4000000 /* JSON values in a feed */
+#define MOD_MAX_FEED_QUOTE_BYTES 64 /* input quoted back in a message */
+#define MOD_MAX_DOMAIN_BYTES 253 /* a normalised domain name */
+#define MOD_MAX_DOMAIN_LABEL_BYTES 63 /* one label of it */
+#define MOD_MAX_DOMAIN_INPUT_BYTES 1024 /* a name as written, before IDNA */
+
+/* blocklist feeds: merging, diffing, publishing (feed_merge.c, ...) */
+#define MOD_MAX_FEED_SOURCES_COUNT 64 /* feeds merged together */
+#define MOD_MAX_FEED_EXCLUDES_COUNT 100000 /* excluded domains */
+#define MOD_MAX_FEED_PUBLISH_BYTES (64 * 1024 * 1024) /* one published list   \
+	                                               */
+#define MOD_MAX_FEED_CHANGES_PAGE_COUNT                                       \
+	10000 /* change feed records per page */
 
 #endif /* MODERD_BOUNDS_H */

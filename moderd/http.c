@@ -706,11 +706,15 @@ http_post_webhook(struct http_request *r)
 	}
 	data = http_request_take_body(r, &len);
 	/* pipeline_submit owns data on every path. */
+	/* Never wait for room here: the two HTTP workers would block and
+	 * /healthz with them.  Mastodon retries a 503 later. */
 	rv = pipeline_submit(h->pipeline, PIPE_SRC_WEBHOOK, "webhook", data,
-	    len, true, http_webhook_done, r);
+	    len, false, http_webhook_done, r);
 	if (rv != 0)
 		http_reply_error(r, 503, "unavailable", "%s",
-		    rv == MOD_ECLOSED ? "shutting down" : mod_strerror(rv));
+		    rv == MOD_ECLOSED      ? "shutting down"
+		        : rv == MOD_ELIMIT ? "busy, retry later"
+		                           : mod_strerror(rv));
 }
 
 /* ---- start and stop --------------------------------------------------- */

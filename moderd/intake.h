@@ -14,7 +14,7 @@
  *
  * A message over MOD_MAX_EVENT_BYTES is rejected (counted as too_large;
  * rep answers too_large).  nng itself drops messages over
- * MOD_MAX_INTAKE_RECV_BYTES before moderd sees them.
+ * MOD_MAX_INTAKE_RECV_BYTES (16 MiB) before moderd sees them.
  */
 #ifndef MODERD_INTAKE_H
 #define MODERD_INTAKE_H

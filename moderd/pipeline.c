@@ -295,6 +295,27 @@ pipe_fail_waiting(
 	return k;
 }
 
+/*
+ * While the database is down, events whose sender is waiting for an
+ * answer must not queue behind the batch being retried: take them out of
+ * the writer's queue and fail them now, so their senders retry.
+ */
+static void
+pipe_fail_queued_waiting(struct pipeline *p)
+{
+	struct pipe_fifo  keep = { 0 }, fail = { 0 };
+	struct pipe_item *it;
+
+	pthread_mutex_lock(&p->mu);
+	while ((it = pipe_fifo_pop(&p->out)) != NULL)
+		pipe_fifo_push(pipe_item_sender_waits(it) ? &fail : &keep, it);
+	p->out = keep;
+	pthread_mutex_unlock(&p->mu);
+	while ((it = pipe_fifo_pop(&fail)) != NULL)
+		pipe_finish(
+		    p, it, MOD_EDB, "database unavailable, retry later");
+}
+
 static void
 pipe_sleep_ms(int64_t ms)
 {
@@ -319,6 +340,7 @@ pipe_write_batch(struct pipeline *p, struct pipe_item **batch, size_t n,
 		if (p->store(p->store_arg, res, n) == 0)
 			break;
 		n = pipe_fail_waiting(p, batch, n, pipe_draining_expired(p));
+		pipe_fail_queued_waiting(p);
 		if (n == 0)
 			return;
 		log_warnx("pipeline: could not store %zu events, retrying in "

@@ -33,12 +33,17 @@
 
 #include "buf.h"
 #include "log.h"
+#include "metrics.h"
 #include "store.h"
 #include "text.h"
 #include "util.h"
 
 static const char SQL_SET_TIMEOUT[]
     = "SELECT set_config('statement_timeout', $1, false)";
+/* moderd's statements are small: JIT compiling one (which PostgreSQL
+ * starts by cost estimate, e.g. for the audit append once audit_head has
+ * bloated) costs tens of ms and saves nothing. */
+static const char SQL_SET_JIT_OFF[] = "SELECT set_config('jit', 'off', false)";
 static const char SQL_SELECT_ONE[] = "SELECT 1";
 static const char SQL_BEGIN[] = "BEGIN";
 static const char SQL_COMMIT[] = "COMMIT";
@@ -101,31 +106,42 @@ store_notice(void *arg, const char *message)
 	log_debug("store: %s", msg);
 }
 
-/* store_session: per-connection settings, re-applied on reconnect. */
+/* store_set: run one set_config() statement of the session. */
 static int
-store_session(struct store *db)
+store_set(struct store *db, const char *what, const char *sql, int nparams,
+    const char *const *params)
 {
-	PGresult   *res;
-	char        ms[32];
-	const char *params[1] = { ms };
-	int         rv = 0;
+	PGresult *res;
+	int       rv = 0;
 
-	PQsetErrorVerbosity(db->conn, PQERRORS_TERSE);
-	PQsetNoticeProcessor(db->conn, store_notice, NULL);
-	if (db->stmt_timeout_ms <= 0)
-		return 0;
-	snprintf(ms, sizeof(ms), "%lld", (long long) db->stmt_timeout_ms);
 	res = PQexecParams(
-	    db->conn, SQL_SET_TIMEOUT, 1, NULL, params, NULL, NULL, 0);
+	    db->conn, sql, nparams, NULL, params, NULL, NULL, 0);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
 		char msg[STORE_MSG_BYTES];
 
 		store_oneline(PQerrorMessage(db->conn), msg, sizeof(msg));
-		log_warnx("store: could not set statement_timeout: %s", msg);
+		log_warnx("store: could not set %s: %s", what, msg);
 		rv = MOD_EDB;
 	}
 	PQclear(res);
 	return rv;
+}
+
+/* store_session: per-connection settings, re-applied on reconnect. */
+static int
+store_session(struct store *db)
+{
+	char        ms[32];
+	const char *params[1] = { ms };
+
+	PQsetErrorVerbosity(db->conn, PQERRORS_TERSE);
+	PQsetNoticeProcessor(db->conn, store_notice, NULL);
+	if (store_set(db, "jit", SQL_SET_JIT_OFF, 0, NULL) != 0)
+		return MOD_EDB;
+	if (db->stmt_timeout_ms <= 0)
+		return 0;
+	snprintf(ms, sizeof(ms), "%lld", (long long) db->stmt_timeout_ms);
+	return store_set(db, "statement_timeout", SQL_SET_TIMEOUT, 1, params);
 }
 
 /* store_connect: replace the connection with a new one. */
@@ -196,6 +212,7 @@ store_ensure(struct store *db)
 		return MOD_EDB;
 	if (store_connect(db) == 0) {
 		log_info("store: reconnected to the database");
+		metrics_inc(METRICS_DB_RECONNECTS);
 		db->retry_delay_ms = 0;
 		db->next_try_ms = 0;
 		return 0;

@@ -4,7 +4,8 @@
 # Generates the corpus (100000 status.created events) and rule sets of 10,
 # 100 and 1000 rules with fixed seeds into BUILD/benchdata, unless they are
 # already there from the same bench_gen binary, checks that every rule set
-# loads, and runs bench_rules, which prints one `bench ...` line per figure.
+# loads, and runs bench_rules, which prints one `bench ...` line per figure;
+# then run_daemon.sh measures moderd itself (`bench daemon ...` lines).
 #
 # Environment: BENCH_EVENTS (default 100000) and BENCH_QUICK=1 (a short run
 # on a corpus prefix) for trying things out; the published figures use the
@@ -55,5 +56,22 @@ quick=
 if [ "${BENCH_QUICK:-0}" = 1 ]; then
 	quick=--quick
 fi
-exec "$BENCH" "$DATA/events.jsonl" "$DATA/rules10" "$DATA/rules100" \
-    "$DATA/rules1000" --moderctl "$MODERCTL" $quick
+rc=0
+rm -f "$DATA/bench_rules.out" "$DATA/bench_rules.rc"
+{
+	"$BENCH" "$DATA/events.jsonl" "$DATA/rules10" "$DATA/rules100" \
+	    "$DATA/rules1000" --moderctl "$MODERCTL" $quick ||
+		echo $? >"$DATA/bench_rules.rc"
+} | tee "$DATA/bench_rules.out"
+[ ! -e "$DATA/bench_rules.rc" ] || rc=1
+
+# The daemon figure (run_daemon.sh), against the offline pipeline rate of
+# this same run.  BENCH_DAEMON=0 skips it.
+if [ "${BENCH_DAEMON:-1}" != 0 ]; then
+	rate=$(awk '$1 == "bench" && $2 == "pipeline" {
+		for (i = 3; i <= NF; i++)
+			if (sub(/^events_per_s=/, "", $i)) print $i }' \
+	    "$DATA/bench_rules.out")
+	sh "$(dirname "$0")/run_daemon.sh" "$BUILD" "$rate" || rc=1
+fi
+exit "$rc"
