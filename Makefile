@@ -143,7 +143,7 @@ bench: deps
 	$(Q)$(MAKE) --no-print-directory BUILD=$(BENCH_BUILD) OPT="-O2 -DNDEBUG" \
 	    $(BENCH_BUILD)/bench/bench_gen $(BENCH_BUILD)/bench/bench_rules \
 	    $(BENCH_BUILD)/bench/bench_daemon $(BENCH_BUILD)/moderctl \
-	    $(BENCH_BUILD)/moderd
+	    $(BENCH_BUILD)/moderd $(BENCH_BUILD)/bench/bench_feeds
 	$(Q)sh tests/bench/run.sh $(BENCH_BUILD)
 
 $(BUILD)/bench/%: $(BUILD)/obj/tests/bench/%.o $(LIBS)

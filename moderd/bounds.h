@@ -115,8 +115,9 @@
 /* blocklist feeds: merging, diffing, publishing (feed_merge.c, ...) */
 #define MOD_MAX_FEED_SOURCES_COUNT 64 /* feeds merged together */
 #define MOD_MAX_FEED_EXCLUDES_COUNT 100000 /* excluded domains */
-#define MOD_MAX_FEED_PUBLISH_BYTES (64 * 1024 * 1024) /* one published list   \
-	                                               */
+#define MOD_MAX_FEED_PUBLISH_BYTES                                            \
+	(64 * 1024 * 1024) /* one published list                              \
+	                    */
 #define MOD_MAX_FEED_CHANGES_PAGE_COUNT                                       \
 	10000 /* change feed records per page */
 

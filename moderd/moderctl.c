@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +27,7 @@
 #include "buf.h"
 #include "conf.h"
 #include "event.h"
+#include "feeds.h"
 #include "log.h"
 #include "rules.h"
 #include "util.h"
@@ -46,6 +48,10 @@ ctl_usage(void)
 	    "usage: moderctl rules check [-f CONF] [--no-cache] DIR\n"
 	    "       moderctl rules test [-f CONF] [--table] [--naive] "
 	    "[--no-cache] DIR [FILE ...]\n"
+	    "       moderctl feeds parse FILE [--format FORMAT]\n"
+	    "       moderctl feeds keygen [PREFIX]\n"
+	    "       moderctl feeds sign FILE KEYFILE\n"
+	    "       moderctl feeds verify FILE SIGFILE PUBKEY\n"
 	    "       moderctl version\n");
 	exit(2);
 }
@@ -440,6 +446,214 @@ out:
 	return rv == 0 ? 0 : 1;
 }
 
+/*
+ * feeds parse FILE [--format F]: the feed's entries, normalised, as JSON
+ * lines; its errors and a summary line on stderr.  Exit 1 only when the
+ * feed is unreadable or yields nothing.
+ */
+static int
+ctl_feeds_parse(int argc, char **argv)
+{
+	struct mod_errlist errs = { 0 };
+	struct feed_list   l = { 0 };
+	struct mod_err     err;
+	const char        *file = NULL;
+	char              *buf = NULL, *s;
+	size_t             len = 0, i;
+	int                fmt = FEED_FMT_AUTO, rv, k;
+
+	for (k = 0; k < argc; k++) {
+		if (strcmp(argv[k], "--format") == 0 && k + 1 < argc) {
+			if ((fmt = feed_format_from_name(argv[++k])) < 0) {
+				fprintf(stderr,
+				    "moderctl: unknown format %s\n", argv[k]);
+				ctl_usage();
+			}
+		} else if (argv[k][0] == '-' || file != NULL)
+			ctl_usage();
+		else
+			file = argv[k];
+	}
+	if (file == NULL)
+		ctl_usage();
+	if (mod_read_file(file, MOD_MAX_FEED_BYTES, &buf, &len, &err) != 0) {
+		fprintf(stderr, "moderctl: %s\n", err.msg);
+		return 1;
+	}
+	rv = feed_parse(file, buf, len, (enum feed_format) fmt, &l, &errs);
+	for (i = 0; i < l.n; i++) {
+		s = feed_entry_json(&l.v[i]);
+		puts(s);
+		free(s);
+	}
+	mod_errlist_print(&errs, stderr);
+	fprintf(stderr, "%zu entries, %zu errors, %zu canaries (format %s)\n",
+	    l.n, errs.n + errs.dropped, l.canaries,
+	    feed_format_name(l.format));
+	feed_list_free(&l);
+	mod_errlist_free(&errs);
+	free(buf);
+	return rv == 0 ? 0 : 1;
+}
+
+/*
+ * feeds keygen [PREFIX]: an Ed25519 key pair for signing published
+ * feeds, written to PREFIX.key (mode 0600) and PREFIX.pub, never over
+ * existing files; without PREFIX, printed as "public KEY" and "secret
+ * KEY" lines.  The files hold one base64 line each (feeds.h).
+ */
+static int
+ctl_write_new(const char *path, const char *b64, mode_t mode)
+{
+	size_t len = strlen(b64);
+	int    fd, ok;
+
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL, mode)) == -1) {
+		fprintf(stderr, "moderctl: %s: %s\n", path, strerror(errno));
+		return 1;
+	}
+	ok = write(fd, b64, len) == (ssize_t) len && write(fd, "\n", 1) == 1;
+	if (close(fd) != 0 || !ok) {
+		fprintf(stderr, "moderctl: %s: %s\n", path, strerror(errno));
+		(void) unlink(path);
+		return 1;
+	}
+	return 0;
+}
+
+static int
+ctl_feeds_keygen(int argc, char **argv)
+{
+	char pub[FEED_PUBKEY_B64_BYTES], sec[FEED_SECKEY_B64_BYTES];
+	char kpath[MOD_MAX_PATH_BYTES], ppath[MOD_MAX_PATH_BYTES];
+	int  rv = 1;
+
+	if (argc > 1 || (argc == 1 && argv[0][0] == '-'))
+		ctl_usage();
+	if (feed_keygen(pub, sec) != 0) {
+		fprintf(stderr, "moderctl: cannot generate a key pair\n");
+		return 1;
+	}
+	if (argc == 0) {
+		printf("public %s\nsecret %s\n", pub, sec);
+		rv = 0;
+		goto out;
+	}
+	if ((size_t) snprintf(kpath, sizeof(kpath), "%s.key", argv[0])
+	        >= sizeof(kpath)
+	    || (size_t) snprintf(ppath, sizeof(ppath), "%s.pub", argv[0])
+	        >= sizeof(ppath)) {
+		fprintf(stderr, "moderctl: %s: name too long\n", argv[0]);
+		goto out;
+	}
+	if (ctl_write_new(kpath, sec, 0600) != 0)
+		goto out;
+	if (ctl_write_new(ppath, pub, 0644) != 0) {
+		(void) unlink(kpath);
+		goto out;
+	}
+	printf("%s\n%s\n", kpath, ppath);
+	rv = 0;
+out:
+	explicit_bzero(sec, sizeof(sec));
+	return rv;
+}
+
+/* A small text file (a key or a signature) into a new string. */
+static char *
+ctl_read_small(const char *path)
+{
+	struct mod_err err;
+	char          *data = NULL;
+	size_t         len;
+
+	if (mod_read_file(path, 4096, &data, &len, &err) != 0) {
+		fprintf(stderr, "moderctl: %s\n", err.msg);
+		return NULL;
+	}
+	return data;
+}
+
+/*
+ * feeds verify FILE SIG PUBKEY: check a detached signature.  PUBKEY is a
+ * .pub file or the base64 key itself.  Exit 0 and "signature OK", or
+ * exit 1.
+ */
+static int
+ctl_feeds_verify(int argc, char **argv)
+{
+	struct mod_err err;
+	char          *doc = NULL, *sig = NULL, *pub = NULL;
+	size_t         len;
+	int            rv = 1;
+
+	if (argc != 3)
+		ctl_usage();
+	if (mod_read_file(argv[0], MOD_MAX_FEED_BYTES, &doc, &len, &err)
+	    != 0) {
+		fprintf(stderr, "moderctl: %s\n", err.msg);
+		goto out;
+	}
+	if ((sig = ctl_read_small(argv[1])) == NULL)
+		goto out;
+	if (access(argv[2], F_OK) != 0
+	    && strlen(argv[2]) + 1 == FEED_PUBKEY_B64_BYTES)
+		pub = xstrdup(argv[2]);
+	else if ((pub = ctl_read_small(argv[2])) == NULL)
+		goto out;
+	switch (feed_verify(doc, len, sig, pub)) {
+	case 0:
+		printf("signature OK\n");
+		rv = 0;
+		break;
+	case MOD_EAUTH:
+		fprintf(stderr, "moderctl: %s: signature does not verify\n",
+		    argv[0]);
+		break;
+	default:
+		fprintf(stderr, "moderctl: malformed signature or key\n");
+		break;
+	}
+out:
+	free(doc);
+	free(sig);
+	free(pub);
+	return rv;
+}
+
+/* feeds sign FILE KEY: the .sig line for FILE on stdout. */
+static int
+ctl_feeds_sign(int argc, char **argv)
+{
+	struct mod_err err;
+	char           sig[FEED_SIG_B64_BYTES];
+	char          *doc = NULL, *sec = NULL;
+	size_t         len;
+	int            rv = 1;
+
+	if (argc != 2)
+		ctl_usage();
+	if (mod_read_file(argv[0], MOD_MAX_FEED_BYTES, &doc, &len, &err)
+	    != 0) {
+		fprintf(stderr, "moderctl: %s\n", err.msg);
+		goto out;
+	}
+	if ((sec = ctl_read_small(argv[1])) == NULL)
+		goto out;
+	if (feed_sign(doc, len, sec, sig) != 0) {
+		fprintf(stderr, "moderctl: %s: not a secret key\n", argv[1]);
+		goto out;
+	}
+	printf("%s\n", sig);
+	rv = 0;
+out:
+	if (sec != NULL)
+		explicit_bzero(sec, strlen(sec));
+	free(sec);
+	free(doc);
+	return rv;
+}
+
 static int
 ctl_version(int argc, char **argv)
 {
@@ -455,6 +669,10 @@ static const struct {
 } ctl_cmds[] = {
 	{ { "rules", "check" }, ctl_rules_check },
 	{ { "rules", "test" }, ctl_rules_test },
+	{ { "feeds", "parse" }, ctl_feeds_parse },
+	{ { "feeds", "keygen" }, ctl_feeds_keygen },
+	{ { "feeds", "sign" }, ctl_feeds_sign },
+	{ { "feeds", "verify" }, ctl_feeds_verify },
 	{ { "version", NULL }, ctl_version },
 };
 

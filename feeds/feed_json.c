@@ -1,0 +1,343 @@
+/*
+ * feed_json.c - JSON blocklists: Mastodon's public and admin domain block
+ * lists, GoToSocial's list, and RapidBlock's object.
+ *
+ * The three array formats share one entry reader, because they are one
+ * shape with different optional members: domain (required), severity
+ * (silence/suspend/noop, suspend when absent as in GoToSocial, which has
+ * no severity), digest (kept only for masked names, where it is the one
+ * way to find out what was blocked), comment or public_comment (the
+ * latter wins when both are present), private_comment, and the flags
+ * reject_media, reject_reports and obfuscate.  id, created_at,
+ * suspended_at and anything else are ignored.  A member of the wrong type
+ * makes its entry an error; null is the same as absent.  With format auto
+ * the array's first object names the flavour (GoToSocial without a
+ * severity, else admin if it has id or reject_*, else Mastodon public);
+ * the flavour only labels the list.
+ *
+ * RapidBlock is {"blocks": {"domain": {"isBlocked": bool, "reason": ...}}}:
+ * entries with isBlocked false are retracted blocks and are skipped
+ * without a word; reason becomes the public comment; every entry is a
+ * suspension.
+ *
+ * Entries are reported by their 1-based position in the array or object
+ * ("feed.json:3: domain: expected a string").  The document itself must
+ * load: invalid JSON, duplicate keys (JSON_REJECT_DUPLICATES), trailing
+ * data, nesting deeper than MOD_MAX_JSON_DEPTH or more than
+ * MOD_MAX_FEED_JSON_VALUES_COUNT values fail the whole feed.  The last two
+ * are checked by a flat byte scan before jansson sees the text, so
+ * jansson's recursive parser never meets a nesting bomb and its memory
+ * stays bounded.
+ */
+#include <stdbool.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "feeds.h"
+#include "feed_impl.h"
+#include "util.h"
+
+/*
+ * Nesting and value count, without parsing: brackets outside strings
+ * count as depth, brackets and commas as values.
+ */
+static int
+feed_json_scan(struct feed_parser *p, const char *buf, size_t len)
+{
+	size_t depth = 0, values = 0, i;
+	bool   in_str = false;
+
+	for (i = 0; i < len && depth <= MOD_MAX_JSON_DEPTH
+	     && values <= MOD_MAX_FEED_JSON_VALUES_COUNT;
+	     i++) {
+		if (in_str) {
+			if (buf[i] == '\\')
+				i++;
+			else if (buf[i] == '"')
+				in_str = false;
+		} else if (buf[i] == '"')
+			in_str = true;
+		else if (buf[i] == '[' || buf[i] == '{')
+			depth++, values++;
+		else if ((buf[i] == ']' || buf[i] == '}') && depth > 0)
+			depth--;
+		else if (buf[i] == ',')
+			values++;
+	}
+	if (depth > MOD_MAX_JSON_DEPTH) {
+		feed_parser_error(p, 0, "JSON nested deeper than %d levels",
+		    MOD_MAX_JSON_DEPTH);
+		return MOD_EINVAL;
+	}
+	if (values > MOD_MAX_FEED_JSON_VALUES_COUNT) {
+		feed_parser_error(p, 0, "more than %d JSON values",
+		    MOD_MAX_FEED_JSON_VALUES_COUNT);
+		return MOD_ETOOBIG;
+	}
+	return 0;
+}
+
+/* Optional string member: absent or null gives NULL; else a string. */
+static bool
+feed_json_str(json_t *o, const char *key, const char **s, size_t *n)
+{
+	json_t *v = json_object_get(o, key);
+
+	*s = NULL;
+	*n = 0;
+	if (v == NULL || json_is_null(v))
+		return true;
+	if (!json_is_string(v))
+		return false;
+	*s = json_string_value(v);
+	*n = json_string_length(v);
+	return true;
+}
+
+/* Optional boolean member: absent or null is false. */
+static bool
+feed_json_bool(json_t *o, const char *key, bool *b)
+{
+	json_t *v = json_object_get(o, key);
+
+	*b = json_is_true(v);
+	return v == NULL || json_is_null(v) || json_is_boolean(v);
+}
+
+/* The string members of an entry; NULL or the member that is wrong. */
+static const char *
+feed_json_strings(
+    json_t *o, struct feed_raw *r, const char **sev, size_t *sevn)
+{
+	const char *s;
+	size_t      n;
+
+	if (!feed_json_str(o, "domain", &r->domain, &r->domain_len))
+		return "domain";
+	if (!feed_json_str(o, "severity", sev, sevn))
+		return "severity";
+	if (!feed_json_str(o, "digest", &r->digest, &r->digest_len))
+		return "digest";
+	if (!feed_json_str(o, "public_comment", &r->public_comment,
+	        &r->public_comment_len))
+		return "public_comment";
+	if (!feed_json_str(o, "comment", &s, &n))
+		return "comment";
+	if (r->public_comment == NULL) {
+		r->public_comment = s;
+		r->public_comment_len = n;
+	}
+	if (!feed_json_str(o, "private_comment", &r->private_comment,
+	        &r->private_comment_len))
+		return "private_comment";
+	return NULL;
+}
+
+/* The boolean members; NULL or the member that is wrong. */
+static const char *
+feed_json_bools(json_t *o, struct feed_raw *r)
+{
+	if (!feed_json_bool(o, "reject_media", &r->reject_media))
+		return "reject_media";
+	if (!feed_json_bool(o, "reject_reports", &r->reject_reports))
+		return "reject_reports";
+	if (!feed_json_bool(o, "obfuscate", &r->obfuscate))
+		return "obfuscate";
+	return NULL;
+}
+
+/* The members of an entry; errors reported, 0 or MOD_EINVAL. */
+static int
+feed_json_members(struct feed_parser *p, json_t *o, struct feed_raw *r)
+{
+	char        q[FEED_QUOTE_BYTES];
+	const char *bad, *sev;
+	size_t      sevn;
+
+	if ((bad = feed_json_strings(o, r, &sev, &sevn)) != NULL) {
+		feed_parser_error(p, r->line, "%s: expected a string", bad);
+		return MOD_EINVAL;
+	}
+	if (r->domain == NULL) {
+		feed_parser_error(p, r->line, "domain: missing");
+		return MOD_EINVAL;
+	}
+	if (feed_severity_parse(sev, sevn, FEED_SEV_SUSPEND, &r->severity)
+	    != 0) {
+		feed_quote(sev, sevn, q);
+		feed_parser_error(p, r->line, "severity: unknown value %s", q);
+		return MOD_EINVAL;
+	}
+	if ((bad = feed_json_bools(o, r)) != NULL) {
+		feed_parser_error(
+		    p, r->line, "%s: expected true or false", bad);
+		return MOD_EINVAL;
+	}
+	return 0;
+}
+
+/* One element of an array feed: 0 (added or reported) or MOD_ETOOBIG. */
+static int
+feed_json_entry(struct feed_parser *p, json_t *o, int line)
+{
+	struct feed_raw r;
+
+	if (!json_is_object(o)) {
+		feed_parser_error(p, line, "expected an object");
+		return 0;
+	}
+	memset(&r, 0, sizeof(r));
+	r.line = line;
+	if (feed_json_members(p, o, &r) != 0)
+		return 0;
+	return feed_parser_add(p, &r);
+}
+
+/*
+ * With format auto, the first object of an array names the flavour:
+ * Mastodon's lists always carry a severity, GoToSocial's never do.
+ */
+static enum feed_format
+feed_json_flavour(json_t *a)
+{
+	static const char *const admin[]
+	    = { "id", "reject_media", "reject_reports" };
+	json_t *o = NULL;
+	size_t  i;
+
+	for (i = 0; i < json_array_size(a) && !json_is_object(o); i++)
+		o = json_array_get(a, i);
+	if (!json_is_object(o))
+		return FEED_FMT_MASTODON_JSON;
+	if (json_object_get(o, "severity") == NULL)
+		return FEED_FMT_GTS_JSON;
+	for (i = 0; i < nitems(admin); i++)
+		if (json_object_get(o, admin[i]) != NULL)
+			return FEED_FMT_MASTODON_ADMIN_JSON;
+	return FEED_FMT_MASTODON_JSON;
+}
+
+static int
+feed_json_array(struct feed_parser *p, json_t *a)
+{
+	size_t i;
+	int    rv;
+
+	if (p->list->format == FEED_FMT_RAPIDBLOCK_JSON) {
+		feed_parser_error(p, 0, "expected a RapidBlock object");
+		return MOD_EINVAL;
+	}
+	if (p->list->format == FEED_FMT_AUTO)
+		p->list->format = feed_json_flavour(a);
+	for (i = 0; i < json_array_size(a); i++)
+		if ((rv = feed_json_entry(
+		         p, json_array_get(a, i), (int) i + 1))
+		    != 0)
+			return rv;
+	return 0;
+}
+
+/* One member of RapidBlock's "blocks": 0 or MOD_ETOOBIG. */
+static int
+feed_json_block(struct feed_parser *p, const char *key, json_t *v, int line)
+{
+	struct feed_raw r;
+	json_t         *blocked;
+
+	if (!json_is_object(v)) {
+		feed_parser_error(p, line, "expected an object");
+		return 0;
+	}
+	blocked = json_object_get(v, "isBlocked");
+	if (!json_is_boolean(blocked)) {
+		feed_parser_error(
+		    p, line, "isBlocked: expected true or false");
+		return 0;
+	}
+	if (!json_is_true(blocked))
+		return 0;
+	memset(&r, 0, sizeof(r));
+	r.line = line;
+	r.domain = key;
+	r.domain_len = strlen(key);
+	r.severity = FEED_SEV_SUSPEND;
+	if (!feed_json_str(
+	        v, "reason", &r.public_comment, &r.public_comment_len)) {
+		feed_parser_error(p, line, "reason: expected a string");
+		return 0;
+	}
+	return feed_parser_add(p, &r);
+}
+
+static int
+feed_json_rapidblock(struct feed_parser *p, json_t *root)
+{
+	json_t     *blocks, *v;
+	const char *key;
+	int         line = 0, rv;
+
+	if (p->list->format != FEED_FMT_AUTO
+	    && p->list->format != FEED_FMT_RAPIDBLOCK_JSON) {
+		feed_parser_error(p, 0, "expected a JSON array");
+		return MOD_EINVAL;
+	}
+	p->list->format = FEED_FMT_RAPIDBLOCK_JSON;
+	blocks = json_object_get(root, "blocks");
+	if (!json_is_object(blocks)) {
+		feed_parser_error(p, 0, "no \"blocks\" object (RapidBlock)");
+		return MOD_EINVAL;
+	}
+	json_object_foreach(blocks, key, v)
+	{
+		if ((rv = feed_json_block(p, key, v, ++line)) != 0)
+			return rv;
+	}
+	return 0;
+}
+
+/*
+ * jansson's message without the input it quotes ("... near '<input>'"),
+ * which may hold anything, new lines included.
+ */
+static void
+feed_json_load_error(struct feed_parser *p, const json_error_t *je)
+{
+	char   msg[JSON_ERROR_TEXT_LENGTH];
+	char  *near;
+	size_t i;
+
+	mod_strlcpy(msg, je->text, sizeof(msg));
+	if ((near = strstr(msg, " near ")) != NULL)
+		*near = '\0';
+	for (i = 0; msg[i] != '\0'; i++)
+		if ((unsigned char) msg[i] < 0x20 || msg[i] == 0x7f)
+			msg[i] = ' ';
+	if (je->column > 0)
+		feed_parser_error(p, je->line, "invalid JSON: %s (column %d)",
+		    msg, je->column);
+	else
+		feed_parser_error(p, je->line, "invalid JSON: %s", msg);
+}
+
+int
+feed_json_parse(struct feed_parser *p, const char *buf, size_t len)
+{
+	json_error_t je;
+	json_t      *root = NULL;
+	int          rv;
+
+	if ((rv = feed_json_scan(p, buf, len)) != 0)
+		goto out;
+	root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &je);
+	if (root == NULL) {
+		feed_json_load_error(p, &je);
+		rv = MOD_EINVAL;
+	} else if (json_is_array(root))
+		rv = feed_json_array(p, root);
+	else
+		rv = feed_json_rapidblock(p, root);
+out:
+	json_decref(root);
+	return rv;
+}
