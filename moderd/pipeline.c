@@ -220,6 +220,7 @@ pipe_worker(void *arg)
 		if ((rs = pipe_rules_if_newer(p, &pm.gen, &pm.th)) != NULL)
 			pipe_matcher_reset(&pm, rs);
 		if (pipe_match(&pm, it) == PIPE_DONE_NO_ACTION) {
+			metrics_proposal(METRICS_PROP_NO_ACTION);
 			pipe_finish(p, it, 0, PIPE_MSG_NO_ACTION);
 			continue;
 		}

@@ -42,7 +42,8 @@
  * Output: one `bench daemon ...` line (`bench daemon-paced ...` with
  * --rate) with the headline figures (p99_ms is the p99 of replies that
  * stored a proposal, rss_kb the highest sample, ratio_vs_pipeline the
- * rate over --pipeline-rate), then -latency, -rss and -detail lines.  Exit
+ * rate over --pipeline-rate), then -latency, -rss, -trend (events/s in
+ * the same two windows as the RSS averages), -detail and -cpu lines.  Exit
  * status 1 if moderd could not be reached, an event was lost (not handled
  * within BENCH_DRAIN_MS), or a request failed.
  *
@@ -51,6 +52,7 @@
  * do that.  It uses libnng, libc and libmodcore's file and number
  * helpers.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
@@ -92,6 +94,8 @@
 #define BENCH_ID_MIN_DIGITS 8
 #define BENCH_MAX_PHASE 4 /* id prefixes 9[0-9]: two sockets a phase */
 #define BENCH_PACED_REP_SHARE 0.1 /* of --rate, sent over rep */
+#define BENCH_MAX_PG_PARENTS 64 /* moderd children, for CPU accounting */
+#define BENCH_OTHER_CPU_WARN_PCT 20 /* of a core, not moderd's */
 
 static const char bench_object_id[] = "\"object\":{\"id\":\"";
 
@@ -150,10 +154,13 @@ struct bench_reqw {
 	pthread_t         thr;
 };
 
-/* RSS samples, one a second from the start of the window. */
-struct bench_rss {
-	long  *kb;
-	size_t n, cap;
+/* Per-second samples from the start of the run: moderd's RSS, and the
+ * handled count at the first scrape at or after each second. */
+struct bench_samples {
+	long   *kb;
+	size_t  n, cap;
+	double *ht, *hv; /* time, handled */
+	size_t  nh;
 };
 
 static double
@@ -650,7 +657,7 @@ bench_rss_kb(long pid)
 }
 
 static void
-bench_rss_sample(struct bench_rss *s, long pid)
+bench_rss_sample(struct bench_samples *s, long pid)
 {
 	long kb = bench_rss_kb(pid);
 
@@ -658,37 +665,98 @@ bench_rss_sample(struct bench_rss *s, long pid)
 		s->kb[s->n++] = kb;
 }
 
-/* CPU time in clock ticks: the machine's, moderd's and this program's. */
+/* CPU time in clock ticks: the machine's, moderd's, its PostgreSQL's
+ * (moderd's child processes and theirs: the embedded cluster) and this
+ * program's. */
 struct bench_cpu {
 	double busy; /* all cores, not idle or iowait */
-	double moderd, self;
+	double moderd, pg, self;
 	double t;
 };
 
-/* utime + stime of /proc/<pid>/stat (pid 0: self), or 0. */
-static double
-bench_proc_ticks(long pid)
+/*
+ * From /proc/<pid>/stat: the parent, the process's own CPU ticks and
+ * those of the children it has reaped.  Returns 0 or -1.
+ */
+static int
+bench_proc_stat(const char *pid, long *ppid, double *own, double *reaped)
 {
 	char               path[64], line[1024], *p;
-	unsigned long long ut = 0, st = 0;
+	long long          pp, cut, cst;
+	unsigned long long ut, st;
 	FILE              *fp;
 
-	if (pid > 0)
-		snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
-	else
-		snprintf(path, sizeof(path), "/proc/self/stat");
+	snprintf(path, sizeof(path), "/proc/%s/stat", pid);
 	if ((fp = fopen(path, "r")) == NULL)
-		return 0;
+		return -1;
 	p = fgets(line, sizeof(line), fp);
 	fclose(fp);
-	/* after "pid (comm) ": state is field 3, utime 14, stime 15 */
+	/* after "pid (comm) ": state, ppid, ... utime (14) to cstime (17) */
 	if (p == NULL || (p = strrchr(line, ')')) == NULL
 	    || sscanf(p + 2,
-	           "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu",
-	           &ut, &st)
-	        != 2)
+	           "%*c %lld %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu "
+	           "%lld %lld",
+	           &pp, &ut, &st, &cut, &cst)
+	        != 5)
+		return -1;
+	*ppid = (long) pp;
+	*own = (double) (ut + st);
+	*reaped = (double) (cut + cst);
+	return 0;
+}
+
+static bool
+bench_pid_in(long pid, const long *set, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (set[i] == pid)
+			return true;
+	return false;
+}
+
+/*
+ * Ticks of the processes whose parent is in parents[0..np), with those of
+ * their reaped children when reaped; their pids go to found (up to
+ * BENCH_MAX_PG_PARENTS).
+ */
+static double
+bench_children_ticks(
+    const long *parents, size_t np, bool reaped, long *found, size_t *nfound)
+{
+	DIR           *d = opendir("/proc");
+	struct dirent *e;
+	double         sum = 0, own, dead;
+	long           ppid;
+
+	*nfound = 0;
+	if (d == NULL)
 		return 0;
-	return (double) (ut + st);
+	while ((e = readdir(d)) != NULL) {
+		if (e->d_name[0] < '1' || e->d_name[0] > '9'
+		    || bench_proc_stat(e->d_name, &ppid, &own, &dead) != 0
+		    || !bench_pid_in(ppid, parents, np))
+			continue;
+		sum += own + (reaped ? dead : 0);
+		if (found != NULL && *nfound < BENCH_MAX_PG_PARENTS)
+			found[(*nfound)++] = strtol(e->d_name, NULL, 10);
+	}
+	closedir(d);
+	return sum;
+}
+
+/* moderd's PostgreSQL: its children (with what they reaped: exited
+ * backends and autovacuum workers) and their live children. */
+static double
+bench_pg_ticks(long moderd)
+{
+	long   pm[BENCH_MAX_PG_PARENTS];
+	size_t npm, n;
+	double sum;
+
+	sum = bench_children_ticks(&moderd, 1, true, pm, &npm);
+	return sum + bench_children_ticks(pm, npm, false, NULL, &n);
 }
 
 static void
@@ -696,6 +764,9 @@ bench_cpu_read(long pid, struct bench_cpu *c)
 {
 	unsigned long long v[8] = { 0 };
 	FILE              *fp = fopen("/proc/stat", "r");
+	char               self[32];
+	long               ppid;
+	double             dead;
 
 	memset(c, 0, sizeof(*c));
 	if (fp != NULL) {
@@ -706,29 +777,40 @@ bench_cpu_read(long pid, struct bench_cpu *c)
 			    + v[7]);
 		fclose(fp);
 	}
-	c->moderd = bench_proc_ticks(pid);
-	c->self = bench_proc_ticks(0);
+	snprintf(self, sizeof(self), "%ld", pid);
+	(void) bench_proc_stat(self, &ppid, &c->moderd, &dead);
+	(void) bench_proc_stat("self", &ppid, &c->self, &dead);
+	c->pg = bench_pg_ticks(pid);
 	c->t = bench_now();
 }
 
-/* Where the CPU went, in % of one core; rest is PostgreSQL and anything
- * else running on the machine. */
+/* Where the CPU went, in % of one core; other is everything else running
+ * on the machine (other work there makes the figures unreliable). */
 static void
 bench_print_cpu(const struct bench_run *r, const struct bench_cpu *a,
     const struct bench_cpu *b)
 {
 	double tick = (double) sysconf(_SC_CLK_TCK), secs = b->t - a->t;
-	double busy, md, self;
+	double busy, md, pg, self, other;
 
 	if (secs <= 0 || tick <= 0)
 		return;
 	busy = (b->busy - a->busy) / tick / secs * 100;
 	md = (b->moderd - a->moderd) / tick / secs * 100;
+	pg = (b->pg - a->pg) / tick / secs * 100;
 	self = (b->self - a->self) / tick / secs * 100;
+	other = busy - md - pg - self;
+	if (other < 0) /* the ticks are sampled at slightly different times */
+		other = 0;
 	printf("bench %s-cpu rules=%d cores=%ld busy_pct=%.0f moderd_pct=%.0f "
-	       "loadgen_pct=%.0f rest_pct=%.0f\n",
+	       "postgres_pct=%.0f loadgen_pct=%.0f other_pct=%.0f\n",
 	    bench_name(r), r->o->rules, sysconf(_SC_NPROCESSORS_ONLN), busy,
-	    md, self, busy - md - self);
+	    md, pg, self, other);
+	if (other > BENCH_OTHER_CPU_WARN_PCT)
+		fprintf(stderr,
+		    "bench_daemon: other processes used %.0f%% of a core "
+		    "during the run: the figures are unreliable\n",
+		    other);
 }
 
 /* ---- the run ---------------------------------------------------------- */
@@ -745,7 +827,7 @@ struct bench_window {
  * the window. */
 static int
 bench_window_run(struct bench_run *r, struct bench_http *h,
-    struct bench_window *w, struct bench_rss *rss)
+    struct bench_window *w, struct bench_samples *rss)
 {
 	double               end = w->t0 + r->o->seconds, next_rss = w->t0;
 	double               warm = w->t0 + BENCH_WARMUP_S, t;
@@ -769,6 +851,10 @@ bench_window_run(struct bench_run *r, struct bench_http *h,
 		}
 		w->tl = t;
 		w->hl = m.handled;
+		while (rss->nh < rss->cap && t - w->t0 >= (double) rss->nh) {
+			rss->ht[rss->nh] = t;
+			rss->hv[rss->nh++] = m.handled;
+		}
 	}
 	return 0;
 }
@@ -776,7 +862,7 @@ bench_window_run(struct bench_run *r, struct bench_http *h,
 /* Poll until everything sent is handled; *t_end is when it was seen. */
 static int
 bench_drain(struct bench_run *r, struct bench_http *h, double h0,
-    struct bench_metrics *m, double *t_end, struct bench_rss *rss)
+    struct bench_metrics *m, double *t_end, struct bench_samples *rss)
 {
 	double sent = (double) (atomic_load(&r->pushed) + r->req_sent);
 	double until = bench_now() + BENCH_DRAIN_MS / 1000.0, next_rss = 0;
@@ -825,7 +911,7 @@ bench_pct(const double *v, size_t n, double q)
 }
 
 static double
-bench_rss_avg(const struct bench_rss *s, size_t from, size_t to)
+bench_rss_avg(const struct bench_samples *s, size_t from, size_t to)
 {
 	double sum = 0;
 	size_t i;
@@ -838,7 +924,7 @@ bench_rss_avg(const struct bench_rss *s, size_t from, size_t to)
 }
 
 static long
-bench_rss_max(const struct bench_rss *s)
+bench_rss_max(const struct bench_samples *s)
 {
 	long   max = 0;
 	size_t i;
@@ -849,19 +935,46 @@ bench_rss_max(const struct bench_rss *s)
 	return max;
 }
 
-static void
-bench_print_rss(const struct bench_run *r, const struct bench_rss *s)
+/* Events handled per second between the samples of seconds a and b. */
+static double
+bench_rate_between(const struct bench_samples *s, size_t a, size_t b)
 {
-	size_t secs = (size_t) r->o->seconds, warm = BENCH_WARMUP_S;
-	size_t win, last;
+	if (s->nh == 0)
+		return 0;
+	if (b >= s->nh)
+		b = s->nh - 1;
+	if (a >= b || s->ht[b] <= s->ht[a])
+		return 0;
+	return (s->hv[b] - s->hv[a]) / (s->ht[b] - s->ht[a]);
+}
 
-	if (warm > secs / 4)
-		warm = secs / 4;
-	win = secs >= 4 * BENCH_RSS_WINDOW_S ? BENCH_RSS_WINDOW_S
-	                                     : (secs - warm) / 4;
-	if (win == 0)
-		win = 1;
-	last = secs > win ? secs - win : 0;
+/*
+ * The two windows compared to show a trend: [warm, warm + win) after the
+ * warm-up and [last, last + win) at the end; a minute each in runs of
+ * four minutes or more.
+ */
+static void
+bench_windows(int seconds, size_t *warm, size_t *win, size_t *last)
+{
+	size_t secs = (size_t) seconds;
+
+	*warm = (size_t) BENCH_WARMUP_S;
+	if (*warm > secs / 4)
+		*warm = secs / 4;
+	*win = secs >= 4 * BENCH_RSS_WINDOW_S ? BENCH_RSS_WINDOW_S
+	                                      : (secs - *warm) / 4;
+	if (*win == 0)
+		*win = 1;
+	*last = secs > *win ? secs - *win : 0;
+}
+
+/* The -rss and -trend lines. */
+static void
+bench_print_samples(const struct bench_run *r, const struct bench_samples *s)
+{
+	size_t warm, win, last;
+
+	bench_windows(r->o->seconds, &warm, &win, &last);
 	printf("bench %s-rss rules=%d samples=%zu max_kb=%ld start_kb=%ld "
 	       "end_kb=%ld window_s=%zu first_from_s=%zu first_avg_kb=%.0f "
 	       "last_avg_kb=%.0f\n",
@@ -869,6 +982,11 @@ bench_print_rss(const struct bench_run *r, const struct bench_rss *s)
 	    s->n ? s->kb[0] : 0, s->n ? s->kb[s->n - 1] : 0, win, warm,
 	    bench_rss_avg(s, warm, warm + win),
 	    bench_rss_avg(s, last, last + win));
+	printf("bench %s-trend rules=%d window_s=%zu first_from_s=%zu "
+	       "first_events_per_s=%.0f last_events_per_s=%.0f\n",
+	    bench_name(r), r->o->rules, win, warm,
+	    bench_rate_between(s, warm, warm + win),
+	    bench_rate_between(s, last, last + win));
 }
 
 /* The latency line, from the sorted arrays. */
@@ -891,7 +1009,7 @@ bench_print_latency(const struct bench_run *r)
 /* The first line: saturated (the figure) or paced. */
 static void
 bench_print_head(
-    const struct bench_run *r, double rate, const struct bench_rss *rss)
+    const struct bench_run *r, double rate, const struct bench_samples *rss)
 {
 	char ratio[32] = "na";
 
@@ -917,7 +1035,7 @@ bench_print_head(
 static void
 bench_print(struct bench_run *r, const struct bench_window *w,
     const struct bench_metrics *m0, const struct bench_metrics *m1,
-    double t_end, const struct bench_rss *rss)
+    double t_end, const struct bench_samples *rss)
 {
 	double handled = m1->handled - m0->handled, secs = t_end - w->t0;
 	double rate = secs > 0 ? handled / secs : 0;
@@ -929,7 +1047,7 @@ bench_print(struct bench_run *r, const struct bench_window *w,
 	qsort(r->stored.ms, r->stored.n, sizeof(double), bench_cmp_double);
 	bench_print_head(r, rate, rss);
 	bench_print_latency(r);
-	bench_print_rss(r, rss);
+	bench_print_samples(r, rss);
 	printf("bench %s-detail rules=%d seconds=%.1f events=%.0f "
 	       "pushed=%" PRIu64 " requested=%" PRIu64 " proposals=%.0f "
 	       "proposal_rate=%.4f new=%.0f merged=%.0f duplicate=%.0f "
@@ -979,7 +1097,7 @@ bench_measure(struct bench_run *r, struct bench_http *h, struct bench_reqw *w)
 {
 	struct bench_metrics m0, m1;
 	struct bench_window  win;
-	struct bench_rss     rss;
+	struct bench_samples rss;
 	struct bench_cpu     c0, c1;
 	pthread_t            pusher;
 	double               t_end = 0;
@@ -988,7 +1106,9 @@ bench_measure(struct bench_run *r, struct bench_http *h, struct bench_reqw *w)
 	memset(&win, 0, sizeof(win));
 	rss.cap = (size_t) r->o->seconds + BENCH_DRAIN_MS / 1000 + 2;
 	rss.kb = xcalloc(rss.cap, sizeof(*rss.kb));
-	rss.n = 0;
+	rss.ht = xcalloc(rss.cap, sizeof(*rss.ht));
+	rss.hv = xcalloc(rss.cap, sizeof(*rss.hv));
+	rss.n = rss.nh = 0;
 	if ((rv = bench_metrics_get(h, &m0)) != 0)
 		goto out;
 	bench_cpu_read(r->o->pid, &c0);
@@ -1008,6 +1128,8 @@ bench_measure(struct bench_run *r, struct bench_http *h, struct bench_reqw *w)
 	}
 out:
 	free(rss.kb);
+	free(rss.ht);
+	free(rss.hv);
 	return rv;
 }
 

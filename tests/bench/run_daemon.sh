@@ -14,6 +14,11 @@
 #      target) on fresh ids in the same database -> `bench daemon-paced`,
 #      the latency at the target load rather than at saturation.
 #
+# Each run also prints a -cpu line: the machine's CPU split between
+# moderd, its PostgreSQL, the load generator and other processes; other
+# work on the machine (other_pct over 20, also warned about) makes the
+# figures unreliable.
+#
 # PIPELINE_EVENTS_PER_S also gives ratio_vs_pipeline; without it the
 # ratio is "na" and the paced run is skipped.  moderd is stopped with
 # SIGTERM and its state removed afterwards.

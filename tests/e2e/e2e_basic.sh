@@ -147,6 +147,10 @@ wait_metric 'moderd_proposals_total{outcome="new"}' "$nexp" 50 ||
 	bad "proposals_total{new} is not $nexp"
 check_eq "proposals_total{merged}" 0 \
 	"$(metric "$HTTP" 'moderd_proposals_total{outcome="merged"}')"
+# Every other event was judged to need nothing, and is counted as such.
+wait_metric 'moderd_proposals_total{outcome="no_action"}' \
+	$((npull + nrep - nexp)) 50 ||
+	bad "proposals_total{no_action} is not $((npull + nrep - nexp))"
 
 ROWS="SELECT target_type || ' ' || target_id || ' ' || action
 	FROM proposals ORDER BY 1"
