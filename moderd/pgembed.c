@@ -290,8 +290,9 @@ pgembed_start(
 	if ((rv = pgembed_prepare(c, pe)) != 0
 	    || (rv = pgembed_initdb(c, pe)) != 0)
 		goto out;
-	if ((pe->pid = pgembed_running(pe)) != 0 && pgembed_ready(c, pe) == 0
-	    && (pe->adopted = true))
+	pe->pid = pgembed_running(pe);
+	pe->adopted = pe->pid != 0 && pgembed_ready(c, pe) == 0;
+	if (pe->adopted)
 		log_info("database: adopted running cluster (pid %ld)",
 		    (long) pe->pid);
 	else if ((rv = pgembed_spawn(c, pe)) != 0
