@@ -45,6 +45,25 @@ struct conf_stream {
 };
 
 /*
+ * One `feed NAME { ... }` block: a blocklist subscription (moderd.conf(5),
+ * "feed").  Exactly one of url and path is set ("" for the other).
+ */
+struct conf_feed {
+	char   *name;
+	char   *url; /* https://... (http:// only for 127.0.0.1 in tests) */
+	char   *path; /* a local file instead of a URL */
+	char   *format; /* feed_format_name() or "auto" */
+	double  trust; /* weight toward the quorum, >= 0 */
+	char   *max_severity; /* noop|silence|suspend */
+	int64_t refresh_ms; /* schedule; 0 = manual sync only */
+	char   *pubkey; /* pinned Ed25519 public key (base64); "" = none */
+	char   *signature_url; /* detached signature; "" = url + ".sig" */
+	char   *auth_header; /* e.g. "Authorization: Bearer X"; "" = none */
+	size_t  max_bytes; /* size cap of one fetch */
+	int64_t timeout_ms; /* whole fetch */
+};
+
+/*
  * The configuration.  Field names are the key names of moderd.conf(5);
  * strings are never NULL.  Read-only once built: share it, do not write.
  */

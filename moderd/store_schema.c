@@ -190,7 +190,154 @@ static const char *const schema_v1[] = {
 	NULL
 };
 
-static const char *const *const schema_migrations[] = { schema_v1 };
+/*
+ * Version 2: moderators at work and blocklist feeds.
+ * - proposals gain the fields a moderator edits (domain block flags and
+ *   comments), assignment, the proposer of a manual proposal, the number
+ *   of approvals needed, feed provenance and the reason of a rejection;
+ *   actions gain noop (a domain block with only reject flags) and
+ *   unblock (retract a domain block);
+ * - evidence: one row per frozen snapshot (append-only; the writer no
+ *   longer rewrites a jsonb array per merge);
+ * - approvals and comments of queue items;
+ * - dispatches: one external effect of a decided item (a Mastodon admin
+ *   API call), claimed with FOR UPDATE SKIP LOCKED under a lease;
+ * - blocks: the server's domain blocks as moderd knows them, and
+ *   block_changes, the change feed we publish (cursor = id);
+ * - feeds: state per subscribed feed (fetch validators, last good body);
+ *   feed_rejections: rejected feed changes, not proposed again until
+ *   their sources change; changesets: held feed change sets;
+ *   known_domains: peers, for resolving obfuscated entries by digest.
+ */
+static const char *const schema_v2[] = {
+	"ALTER TABLE proposals DROP CONSTRAINT proposals_action_check",
+	"ALTER TABLE proposals ADD CONSTRAINT proposals_action_check"
+	" CHECK (action IN ('none', 'flag', 'sensitive', 'delete', 'silence',"
+	"  'suspend', 'noop', 'unblock'))",
+	"ALTER TABLE proposals"
+	" ADD COLUMN reject_media boolean NOT NULL DEFAULT false,"
+	" ADD COLUMN reject_reports boolean NOT NULL DEFAULT false,"
+	" ADD COLUMN obfuscate boolean NOT NULL DEFAULT false,"
+	" ADD COLUMN public_comment text,"
+	" ADD COLUMN private_comment text,"
+	" ADD COLUMN assignee text,"
+	" ADD COLUMN proposer text,"
+	" ADD COLUMN approvals_needed integer NOT NULL DEFAULT 1"
+	"  CHECK (approvals_needed BETWEEN 1 AND 2),"
+	" ADD COLUMN feeds text[] NOT NULL DEFAULT '{}',"
+	" ADD COLUMN changeset_id bigint,"
+	" ADD COLUMN fingerprint text,"
+	" ADD COLUMN reject_reason text",
+	"CREATE INDEX proposals_state_priority"
+	" ON proposals (state, priority DESC, id)",
+	"CREATE INDEX proposals_account ON proposals (target_account_id)"
+	" WHERE target_account_id IS NOT NULL",
+	"CREATE INDEX proposals_rules ON proposals USING gin (rules)",
+	"CREATE INDEX proposals_feeds ON proposals USING gin (feeds)",
+	"CREATE TABLE evidence ("
+	" id bigserial PRIMARY KEY,"
+	" proposal_id bigint NOT NULL REFERENCES proposals (id),"
+	" at timestamptz NOT NULL DEFAULT now(),"
+	" snapshot jsonb NOT NULL CHECK (jsonb_typeof(snapshot) = 'object'))",
+	"CREATE INDEX evidence_proposal ON evidence (proposal_id, id)",
+	"INSERT INTO evidence (proposal_id, at, snapshot)"
+	" SELECT p.id, p.updated_at, e.v FROM proposals p,"
+	" jsonb_array_elements(p.evidence) AS e(v)"
+	" WHERE jsonb_typeof(e.v) = 'object'",
+	"CREATE TABLE approvals ("
+	" proposal_id bigint NOT NULL REFERENCES proposals (id),"
+	" user_name text NOT NULL,"
+	" at timestamptz NOT NULL DEFAULT now(),"
+	" comment text,"
+	" PRIMARY KEY (proposal_id, user_name))",
+	"CREATE TABLE comments ("
+	" id bigserial PRIMARY KEY,"
+	" proposal_id bigint NOT NULL REFERENCES proposals (id),"
+	" user_name text NOT NULL,"
+	" at timestamptz NOT NULL DEFAULT now(),"
+	" body text NOT NULL)",
+	"CREATE INDEX comments_proposal ON comments (proposal_id, id)",
+	"CREATE TABLE dispatches ("
+	" id bigserial PRIMARY KEY,"
+	" proposal_id bigint NOT NULL REFERENCES proposals (id),"
+	" kind text NOT NULL,"
+	" request jsonb NOT NULL,"
+	" state text NOT NULL DEFAULT 'queued' CHECK (state IN"
+	"  ('queued', 'running', 'applied', 'failed')),"
+	" attempts integer NOT NULL DEFAULT 0,"
+	" next_at timestamptz NOT NULL DEFAULT now(),"
+	" claimed_by text,"
+	" lease_until timestamptz,"
+	" result text,"
+	" error text,"
+	" created_at timestamptz NOT NULL DEFAULT now(),"
+	" done_at timestamptz,"
+	" UNIQUE (proposal_id, kind))",
+	"CREATE INDEX dispatches_due ON dispatches (next_at, id)"
+	" WHERE state IN ('queued', 'running')",
+	"CREATE TABLE blocks ("
+	" domain text PRIMARY KEY,"
+	" severity text NOT NULL CHECK (severity IN"
+	"  ('noop', 'silence', 'suspend')),"
+	" reject_media boolean NOT NULL DEFAULT false,"
+	" reject_reports boolean NOT NULL DEFAULT false,"
+	" public_comment text,"
+	" private_comment text,"
+	" obfuscate boolean NOT NULL DEFAULT false,"
+	" created_by_moderd boolean NOT NULL DEFAULT true,"
+	" feeds text,"
+	" proposal_id bigint,"
+	" mastodon_id text,"
+	" created_at timestamptz NOT NULL DEFAULT now(),"
+	" updated_at timestamptz NOT NULL DEFAULT now())",
+	"CREATE TABLE block_changes ("
+	" id bigserial PRIMARY KEY,"
+	" at timestamptz NOT NULL DEFAULT now(),"
+	" kind text NOT NULL CHECK (kind IN ('add', 'change', 'retract')),"
+	" domain text NOT NULL,"
+	" severity text NOT NULL,"
+	" reject_media boolean NOT NULL DEFAULT false,"
+	" reject_reports boolean NOT NULL DEFAULT false,"
+	" public_comment text,"
+	" obfuscate boolean NOT NULL DEFAULT false,"
+	" proposal_id bigint)",
+	"CREATE TABLE feeds ("
+	" name text PRIMARY KEY,"
+	" url text NOT NULL,"
+	" last_attempt_at timestamptz,"
+	" last_success_at timestamptz,"
+	" last_error text,"
+	" etag text,"
+	" last_modified text,"
+	" content_sha256 text,"
+	" revision text,"
+	" entries integer NOT NULL DEFAULT 0,"
+	" body bytea)",
+	"CREATE TABLE feed_rejections ("
+	" domain text NOT NULL,"
+	" kind text NOT NULL,"
+	" fingerprint text NOT NULL,"
+	" at timestamptz NOT NULL DEFAULT now(),"
+	" PRIMARY KEY (domain, kind, fingerprint))",
+	"CREATE TABLE changesets ("
+	" id bigserial PRIMARY KEY,"
+	" state text NOT NULL DEFAULT 'held' CHECK (state IN"
+	"  ('held', 'approved', 'rejected')),"
+	" created_at timestamptz NOT NULL DEFAULT now(),"
+	" nadd integer NOT NULL DEFAULT 0,"
+	" nchange integer NOT NULL DEFAULT 0,"
+	" nretract integer NOT NULL DEFAULT 0,"
+	" revision text,"
+	" reason text,"
+	" decided_by text,"
+	" decided_at timestamptz)",
+	"CREATE TABLE known_domains ("
+	" domain text PRIMARY KEY,"
+	" added_at timestamptz NOT NULL DEFAULT now())",
+	NULL
+};
+
+static const char *const *const schema_migrations[] = { schema_v1, schema_v2 };
 
 int
 store_schema_latest(void)

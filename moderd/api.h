@@ -1,0 +1,133 @@
+/*
+ * api.h - the /v1 HTTP API (doc/api.md): authentication, roles, JSON
+ * bodies and replies, and the route tables of the API's modules.
+ *
+ * Each API module (api_queue.c, api_admin.c, api_audit.c, api_stats.c,
+ * api_feeds.c, api_publish.c) exports one table of struct api_route.
+ * api.c turns every row into an http_route whose handler runs on an HTTP
+ * worker thread: it takes a database connection from a small pool,
+ * authenticates the bearer token (unless the row's min_role is
+ * API_ROLE_NONE), refuses a role below min_role with 403, parses the
+ * body as one JSON object when the row has API_BODY, calls the row's
+ * function with a struct api_ctx, and gives the connection back.  A
+ * handler answers exactly once with api_reply*() or api_error().
+ *
+ * Ownership: the ctx and everything in it belong to api.c and are valid
+ * only during the handler call; replies copy what they send.
+ */
+#ifndef MODERD_API_H
+#define MODERD_API_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "moderd.h"
+
+struct conf;
+struct http;
+struct http_request;
+struct http_route;
+struct store;
+struct api;
+
+/* Roles, in increasing order of power. */
+enum api_role {
+	API_ROLE_NONE = 0, /* no token needed (published blocklists) */
+	API_ROLE_TRIAGE,
+	API_ROLE_MODERATOR,
+	API_ROLE_ADMIN
+};
+
+/* api_role_name: "triage", "moderator", "admin" ("none" for 0). */
+const char *api_role_name(int role);
+/* api_role_from_name: the role, or -1 if unknown. */
+int api_role_from_name(const char *name);
+
+/* The authenticated caller. */
+struct api_user {
+	int64_t id; /* users.id; 0 when the route needs no token */
+	int64_t token_id;
+	char    name[MOD_MAX_USER_NAME_BYTES + 1];
+	int     role; /* enum api_role */
+};
+
+/* One call being handled. */
+struct api_ctx {
+	struct http_request *req;
+	struct store        *db; /* this worker's connection, up */
+	const struct conf   *conf; /* running configuration */
+	struct api_user      user;
+	json_t              *body; /* API_BODY rows: the parsed object */
+	void                *arg; /* api_init.arg */
+};
+
+typedef void (*api_fn)(struct api_ctx *c);
+
+/* Route flags. */
+#define API_BODY 0x1 /* a JSON object body is required */
+
+struct api_route {
+	const char *method;
+	const char *path; /* "/v1/queue/{id}" */
+	int         min_role; /* enum api_role */
+	unsigned    flags; /* API_* */
+	const char *what; /* for 403: "approve proposals" */
+	api_fn      fn;
+};
+
+/* The modules' tables (each ends at its count). */
+extern const struct api_route api_queue_routes[];
+extern const size_t           api_queue_nroutes;
+
+/* What the API needs from the daemon; borrowed until api_stop(). */
+struct api_init {
+	const char *db_dsn; /* for the pool's connections */
+	int64_t     stmt_timeout_ms;
+	void       *arg; /* api_ctx.arg (the daemon's context) */
+};
+
+/*
+ * api_start: build the http_route table of every module (*routes, *n,
+ * owned by *out and valid until api_stop()) for http_start().  Returns 0
+ * or MOD_EINVAL (a broken table: a bug).
+ */
+int api_start(const struct api_init *init, struct api **out,
+    const struct http_route **routes, size_t *n) MOD_MUSTCHECK;
+
+/* api_stop: close the pool and free; after http_stop().  NULL-safe. */
+void api_stop(struct api *a);
+
+/* --- for handlers ------------------------------------------------------ */
+
+/* api_param: a {name} of the path, or NULL. */
+const char *api_param(const struct api_ctx *c, const char *name);
+/* api_query: a query-string parameter, percent-decoded, or NULL.  Only the
+ * first occurrence counts. */
+const char *api_query(const struct api_ctx *c, const char *name);
+/* api_param_id: {name} as a positive int64; on failure answers 404 and
+ * returns MOD_ENOENT (the handler just returns). */
+int api_param_id(struct api_ctx *c, const char *name, int64_t *id);
+
+/* api_reply: answer status with the JSON value v (consumed: the reference
+ * is stolen, like json_object_set_new). */
+void api_reply(struct api_ctx *c, uint16_t status, json_t *v);
+/* api_reply_raw: answer with a body of the given content type. */
+void api_reply_raw(struct api_ctx *c, uint16_t status, const char *ctype,
+    const void *body, size_t len);
+/* api_error: the error envelope, e.g. (c, 409, "conflict", "..."). */
+void api_error(struct api_ctx *c, uint16_t status, const char *code,
+    const char *fmt, ...) MOD_PRINTF(4, 5);
+/* api_error_rv: 503 unavailable for MOD_EDB, 404 for MOD_ENOENT, 409 for
+ * MOD_EEXIST, 400 for MOD_EINVAL, else 500; message as given. */
+void api_error_rv(struct api_ctx *c, int rv, const char *fmt, ...)
+    MOD_PRINTF(3, 4);
+
+/* api_time: ISO 8601 UTC with milliseconds ("...T...000Z") of ms into out
+ * (at least 32 bytes); json_null-friendly helper api_json_time returns a
+ * new JSON string, or json_null() for INT64_MIN. */
+void    api_time(int64_t ms, char *out, size_t outsz);
+json_t *api_json_time(int64_t ms);
+
+#endif /* MODERD_API_H */
