@@ -92,6 +92,25 @@ struct rule {
 	                  * written (-1 if none): where evidence is cut */
 };
 
+/* A cheap necessary condition of a pattern (rule_guard.c). */
+enum rule_guard_kind {
+	RULE_GUARD_NONE,
+	RULE_GUARD_RUN, /* guard_n caseless-equal code points in a row */
+	RULE_GUARD_WORD /* guard_r equal consecutive words of >= guard_n */
+};
+
+/* Word chains longer than this count as this long. */
+#define RULE_GUARD_MAX_CHAIN 8
+
+/* What one pass over a field measured, for every guard at once. */
+struct rule_guard_stats {
+	uint32_t run; /* longest run of caseless-equal code points */
+	/* chain_wlen[c]: the longest word ending a chain of c equal
+	 * consecutive ASCII words (c = 2 .. RULE_GUARD_MAX_CHAIN) */
+	uint32_t chain_wlen[RULE_GUARD_MAX_CHAIN + 1];
+	bool     word_unknown; /* a possible non-ASCII \w: undecided */
+};
+
 struct rule_pattern {
 	char              *src; /* verbatim pattern, NUL-terminated */
 	size_t             len;
@@ -105,8 +124,23 @@ struct rule_pattern {
 	uint32_t next_dup; /* circular list of patterns with this canon */
 	uint32_t max_width; /* bytes, as compiled for Hyperscan; UINT32_MAX
 	                     * when unbounded or unknown */
-	uint32_t keys_all; /* RULE_PAT_KEYS: all key bits */
+	uint32_t             keys_all; /* RULE_PAT_KEYS: all key bits */
+	enum rule_guard_kind guard; /* rule_guard_classify() */
+	uint32_t             guard_n, guard_r;
 };
+
+/* rule_guard_classify: set p->guard and p->guard_n from p->src and
+ * p->flags (RULE_GUARD_NONE unless the source has a known shape). */
+void rule_guard_classify(struct rule_pattern *p);
+
+/* rule_guard_measure: one linear pass over every string of f. */
+void rule_guard_measure(
+    const struct rule_field *f, struct rule_guard_stats *st);
+
+/* rule_guard_may_match: false only if p cannot match a field measured
+ * as st; true for patterns without a guard. */
+bool rule_guard_may_match(
+    const struct rule_pattern *p, const struct rule_guard_stats *st);
 
 struct rule_hsdb; /* rule_hs.c */
 
@@ -140,6 +174,10 @@ int  rule_regex_compile(struct rule_pattern *p, const char *file, int line,
 void rule_regex_free(struct rule_pattern *p);
 
 /* Per-thread PCRE2 state. */
+/* rule_regex_marks_are_word: whether this PCRE2's Unicode \w matches
+ * marks and connector punctuation (10.43 and later), probed once. */
+bool rule_regex_marks_are_word(void);
+
 struct rule_regex_ctx;
 struct rule_regex_ctx *rule_regex_ctx_new(const struct ruleset *rs);
 void                   rule_regex_ctx_free(struct rule_regex_ctx *c);

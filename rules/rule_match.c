@@ -60,6 +60,8 @@ struct rule_matcher {
 	size_t                    nuneval;
 	struct rule_verdict       verdict;
 	const struct rule_test   *uneval_test; /* test that hit a limit */
+	uint32_t                  guard_gen[RULE_SLOT_COUNT]; /* == gen */
+	struct rule_guard_stats   guard[RULE_SLOT_COUNT];
 };
 
 static bool rule_match_prefiltered(
@@ -202,6 +204,21 @@ rule_match_prefiltered(
 	    && !(m->unscanned & (1ull << RULE_SLOT(p->target, p->raw)));
 }
 
+/* Whether p's guard lets it match this event (measured once per slot). */
+static bool
+rule_match_guard(struct rule_matcher *m, const struct rule_pattern *p)
+{
+	int slot = RULE_SLOT(p->target, p->raw);
+
+	if (m->naive || p->guard == RULE_GUARD_NONE)
+		return true;
+	if (m->guard_gen[slot] != m->gen) {
+		rule_guard_measure(rule_match_field(m, p), &m->guard[slot]);
+		m->guard_gen[slot] = m->gen;
+	}
+	return rule_guard_may_match(p, &m->guard[slot]);
+}
+
 /* The value of pattern pid on this event (memoised). */
 static int
 rule_match_pattern(struct rule_matcher *m, uint32_t pid)
@@ -215,7 +232,10 @@ rule_match_pattern(struct rule_matcher *m, uint32_t pid)
 	if (m->pat_done[pid] == m->gen)
 		return m->pat_res[pid];
 	m->pat_loc[pid].known = false;
-	if (!rule_match_prefiltered(m, p) || p->mode == RULE_PAT_PCRE_ONLY)
+	if (!rule_match_guard(m, p))
+		res = 0;
+	else if (!rule_match_prefiltered(m, p)
+	    || p->mode == RULE_PAT_PCRE_ONLY)
 		res = rule_match_pcre(m, pid);
 	else if (m->pat_seen[pid] != m->gen)
 		res = 0;
@@ -475,6 +495,7 @@ rule_match_next_gen(struct rule_matcher *m)
 	memset(m->key_gen, 0, np * sizeof(*m->key_gen));
 	memset(m->pat_done, 0, np * sizeof(*m->pat_done));
 	memset(m->rule_seen, 0, nr * sizeof(*m->rule_seen));
+	memset(m->guard_gen, 0, sizeof(m->guard_gen));
 	m->gen = 1;
 }
 

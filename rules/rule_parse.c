@@ -397,6 +397,7 @@ rule_test_regex(
 	pat->rule = (uint32_t) rs->nrules;
 	pat->mode = RULE_PAT_PCRE_ONLY; /* until rule_hs.c says otherwise */
 	mod_strlcpy(pat->flags, re->flags, sizeof(pat->flags));
+	rule_guard_classify(pat);
 	if (strlen(re->flags) >= sizeof(pat->flags)
 	    || rule_regex_compile(
 	           pat, p->file, re->line, re->col, re->flags_col, p->errs)

@@ -10,6 +10,7 @@
  * PCRE2 10.42: with JIT the match limit aborts the whole call, so the
  * classic /(a+)+$/ on 16 KiB of 'a' stops in well under a millisecond.
  */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -168,4 +169,45 @@ rule_regex_exec(struct rule_regex_ctx *c, const struct rule_pattern *p,
 	*off = ov[0];
 	*mlen = ov[1] >= ov[0] ? ov[1] - ov[0] : 0;
 	return 1;
+}
+
+/* rule_regex_is_word: whether PCRE2's Unicode \w matches the code point
+ * whose UTF-8 encoding is u[0..n). */
+static bool
+rule_regex_is_word(const char *u, size_t n)
+{
+	pcre2_code       *re;
+	pcre2_match_data *md;
+	int               err, rc = -1;
+	PCRE2_SIZE        off;
+
+	re = pcre2_compile((PCRE2_SPTR) "^\\w$", PCRE2_ZERO_TERMINATED,
+	    PCRE2_UTF | PCRE2_UCP, &err, &off, NULL);
+	if (re == NULL)
+		return true;
+	md = pcre2_match_data_create_from_pattern(re, NULL);
+	if (md != NULL)
+		rc = pcre2_match(re, (PCRE2_SPTR) u, n, 0, 0, md, NULL);
+	pcre2_match_data_free(md);
+	pcre2_code_free(re);
+	return rc != PCRE2_ERROR_NOMATCH;
+}
+
+static bool           rule_regex_marks_word;
+static pthread_once_t rule_regex_marks_once = PTHREAD_ONCE_INIT;
+
+/* PCRE2 10.43 added marks and connector punctuation to \w: ask it. */
+static void
+rule_regex_marks_probe(void)
+{
+	/* U+0301 COMBINING ACUTE ACCENT (Mn), U+203F UNDERTIE (Pc) */
+	rule_regex_marks_word = rule_regex_is_word("\xcc\x81", 2)
+	    || rule_regex_is_word("\xe2\x80\xbf", 3);
+}
+
+bool
+rule_regex_marks_are_word(void)
+{
+	(void) pthread_once(&rule_regex_marks_once, rule_regex_marks_probe);
+	return rule_regex_marks_word;
 }

@@ -343,6 +343,93 @@ test_stats(void **state)
 	ruleset_unref(b);
 }
 
+/*
+ * Guards (rule_guard.c) skip PCRE2 for backreference detectors only when
+ * they cannot match.  Each subject is checked against the expected hits
+ * and against the naive method, which has no guards: caseless runs,
+ * non-ASCII runs, words split by Unicode punctuation (separators in
+ * PCRE2's \w too), non-ASCII letters in words (undecided: PCRE2 runs),
+ * a repeat that is only a prefix of the last word, and a run inside the
+ * second element of a multi-valued field.
+ */
+static const char guard_rules[]
+    = "rule FLOOD {\n match text /(\\w)\\1{7,}/i\n score 1\n}\n"
+      "rule FLOOD_DOT {\n match text /(.)\\1{3,5}/\n score 1\n}\n"
+      "rule WORD4 {\n match text /\\b(\\w{3,})\\W+\\1\\W+\\1\\W+\\1\\b/i\n"
+      " score 1\n}\n"
+      "rule WORD3 {\n match text /\\b(\\w+)\\s+\\1\\s+\\1\\b/\n score 1\n}\n"
+      "rule PREFIX {\n match text /\\b(\\w+)\\s+\\1\\s+\\1/\n score 1\n}\n"
+      "rule TAG {\n match hashtag /(\\w)\\1{7,}/\n score 1\n}\n";
+
+struct guard_case {
+	const char *text;
+	const char *hashtag2; /* second hashtag, or NULL */
+	const char *want;
+};
+
+static const struct guard_case guard_cases[] = {
+	{ "plain text here", NULL, "|" },
+	{ "aaaaaaa", NULL, "FLOOD_DOT,|" },
+	{ "aaaaaaaa", NULL, "FLOOD,FLOOD_DOT,|" },
+	{ "aAaAaAaA", NULL, "FLOOD,|" },
+	{ "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9",
+	    NULL, "FLOOD,FLOOD_DOT,|" },
+	{ "\xc3\x89\xc3\xa9\xc3\x89\xc3\xa9\xc3\x89\xc3\xa9\xc3\x89\xc3\xa9",
+	    NULL, "FLOOD,|" },
+	{ "!!!!", NULL, "FLOOD_DOT,|" },
+	{ "spam\xe2\x80\x94spam\xe2\x80\x94spam\xe2\x80\x94spam", NULL,
+	    "WORD4,|" },
+	{ "Spam, SPAM! spam; spam", NULL, "WORD4,|" },
+	{ "spam spam spam", NULL, "WORD3,PREFIX,|" },
+	{ "spam spam spamx", NULL, "PREFIX,|" },
+	{ "spam spam eggs spam", NULL, "|" },
+	{ "little little update", NULL, "|" },
+	{ "\xc3\x89T\xc3\x89 \xc3\xa9t\xc3\xa9 \xc3\x89t\xc3\x89 "
+	  "\xc3\xa9t\xc3\xa9",
+	    NULL, "WORD4,|" },
+	{ "\xc3\xa9t\xc3\xa9 \xc3\xa9t\xc3\xa9 \xc3\xa9t\xc3\xa9x", NULL,
+	    "PREFIX,|" },
+	{ "\xe6\x97\xa5\xe6\x9c\xac \xe6\x97\xa5\xe6\x9c\xac "
+	  "\xe6\x97\xa5\xe6\x9c\xac",
+	    NULL, "WORD3,PREFIX,|" },
+	{ "cafe\xcc\x81 cafe\xcc\x81 cafe\xcc\x81 x", NULL, "|" },
+	{ "a a a a a a a a a a", NULL, "WORD3,PREFIX,|" },
+	{ "xyz xyz xyz xyz xyz xyz xyz xyz xyz xyz", NULL,
+	    "WORD4,WORD3,PREFIX,|" },
+	{ "caf\xc3\xa9 caf\xc3\xa9 caf\xc3\xa9 caf\xc3\xa9", NULL,
+	    "WORD4,WORD3,PREFIX,|" },
+	{ "\xd0\xb4\xd0\xb0 \xd0\xb4\xd0\xb0 \xd0\xb4\xd0\xb0", NULL,
+	    "WORD3,PREFIX,|" },
+	{ "go \xf0\x9f\x9a\x80 go \xf0\x9f\x9a\x80 go", NULL, "|" },
+	{ "x", "zzzzzzzz", "TAG,|" },
+};
+
+static void
+test_guards(void **state)
+{
+	struct ruleset      *rs = load(guard_rules, NULL, false);
+	struct rule_matcher *m = NULL;
+	struct tf            t;
+	char                 got[1024];
+	size_t               i;
+
+	(void) state;
+	assert_int_equal(rule_matcher_new(rs, &m), 0);
+	for (i = 0; i < nitems(guard_cases); i++) {
+		tf_init(&t);
+		tf_add(&t, RULE_T_TEXT, guard_cases[i].text);
+		tf_add(&t, RULE_T_HASHTAG, "first");
+		if (guard_cases[i].hashtag2 != NULL)
+			tf_add(&t, RULE_T_HASHTAG, guard_cases[i].hashtag2);
+		run_both(m, &t.f, got, sizeof(got));
+		if (strcmp(got, guard_cases[i].want) != 0)
+			fail_msg("case %zu: got %s, want %s", i, got,
+			    guard_cases[i].want);
+	}
+	rule_matcher_free(m);
+	ruleset_unref(rs);
+}
+
 int
 main(void)
 {
@@ -354,6 +441,7 @@ main(void)
 		cmocka_unit_test(test_invalid_utf8_subject),
 		cmocka_unit_test(test_cache),
 		cmocka_unit_test(test_stats),
+		cmocka_unit_test(test_guards),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
