@@ -47,14 +47,16 @@ LIBS		 = $(FEEDS_LIB) $(RULES_LIB) $(CORE_LIB)
 # The libraries call into each other: let the linker revisit them.
 LINK_LIBS	 = -Wl,--start-group $(LIBS) -Wl,--end-group
 TESTS		 = $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRCS))
-GEN		 = $(BUILD)/gen/text_confusables.h
+CONSOLE_FILES	 = $(sort $(wildcard moderd/console/*))
+GEN		 = $(BUILD)/gen/text_confusables.h $(BUILD)/gen/console_files.h
 
 PROGS		 = $(BUILD)/moderctl $(if $(wildcard moderd/moderd.c),$(BUILD)/moderd)
 
 # Keep objects make would otherwise treat as intermediate.
 .SECONDARY:
 
-.PHONY: all check unit asan fuzz fuzz-run examples e2e demo bench lint \
+.PHONY: all check unit asan fuzz fuzz-run examples e2e browser demo bench \
+	lint \
 	deps clean format
 all: $(PROGS)
 
@@ -66,12 +68,19 @@ $(BUILD)/obj/%.o: %.c | $(GEN)
 	@$(if $(Q),echo "  CC	$<")
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
 
-$(GEN): moderd/text_confusables_gen.c
+$(BUILD)/gen/text_confusables.h: moderd/text_confusables_gen.c
 	@mkdir -p $(dir $@) $(BUILD)/gen
 	@$(if $(Q),echo "  GEN	$@")
 	$(Q)$(CC) -std=c11 -O1 $(CPPFLAGS) $< -o $(BUILD)/gen/confusables_gen \
 		$(shell pkg-config --libs icu-uc icu-i18n)
 	$(Q)$(BUILD)/gen/confusables_gen > $@.tmp && mv $@.tmp $@
+
+# The console's static files, embedded into the binary.
+$(BUILD)/gen/console_files.h: moderd/console_gen.c $(CONSOLE_FILES)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  GEN	$@")
+	$(Q)$(CC) -std=c11 -O1 $(CPPFLAGS) $< -o $(BUILD)/gen/console_gen
+	$(Q)$(BUILD)/gen/console_gen $(CONSOLE_FILES) > $@.tmp && mv $@.tmp $@
 
 $(CORE_LIB): $(call obj,$(CORE_SRCS))
 $(RULES_LIB): $(call obj,$(RULES_SRCS))
@@ -99,6 +108,10 @@ examples: $(BUILD)/moderctl
 # End-to-end and fault tests: the real daemon, PostgreSQL and sockets.
 e2e: all $(BUILD)/e2e/e2e_tool
 	$(Q)sh tests/run_e2e.sh $(BUILD)
+
+# The console in a real browser (Chromium, playwright-core from npm).
+browser: all $(BUILD)/e2e/e2e_tool
+	$(Q)sh tests/run_browser.sh $(BUILD)
 
 $(BUILD)/e2e/%: tests/e2e/%.c
 	@mkdir -p $(dir $@)
@@ -130,6 +143,7 @@ check: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)$(MAKE) --no-print-directory unit examples
 	$(Q)$(MAKE) --no-print-directory e2e
+	$(Q)$(MAKE) --no-print-directory browser
 	$(Q)$(MAKE) --no-print-directory asan
 	$(Q)$(MAKE) --no-print-directory fuzz-run
 	@echo "check: all tests passed"
@@ -143,7 +157,8 @@ bench: deps
 	$(Q)$(MAKE) --no-print-directory BUILD=$(BENCH_BUILD) OPT="-O2 -DNDEBUG" \
 	    $(BENCH_BUILD)/bench/bench_gen $(BENCH_BUILD)/bench/bench_rules \
 	    $(BENCH_BUILD)/bench/bench_daemon $(BENCH_BUILD)/moderctl \
-	    $(BENCH_BUILD)/moderd $(BENCH_BUILD)/bench/bench_feeds
+	    $(BENCH_BUILD)/moderd $(BENCH_BUILD)/bench/bench_feeds \
+	    $(BENCH_BUILD)/bench/bench_api
 	$(Q)sh tests/bench/run.sh $(BENCH_BUILD)
 
 $(BUILD)/bench/%: $(BUILD)/obj/tests/bench/%.o $(LIBS)

@@ -8,7 +8,12 @@ hs=libhyperscan-dev
 [ "$arch" = amd64 ] || hs=libvectorscan-dev
 pkgs="make gcc clang libclang-rt-14-dev clang-format pkg-config
 libpq-dev postgresql-15 libnng-dev nng-utils libpcre2-dev libjansson-dev
-libcmocka-dev libicu-dev libsodium-dev libcurl4-openssl-dev $hs"
+libcmocka-dev libicu-dev libsodium-dev libcurl4-openssl-dev $hs
+chromium"
+# The console's browser tests: node and npm (Debian's, unless a node is
+# already installed, e.g. NodeSource's, which ships npm).
+command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 ||
+	pkgs="$pkgs nodejs npm"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||

@@ -8,6 +8,8 @@
 # 3. publishes the example Mastodon events with nngcat, an independent
 #    nng client: most over pull, the reports over rep (each answered only
 #    once stored), and one delivered twice to show it is not queued twice;
+#    meanwhile moderd syncs two blocklist subscriptions (examples/feeds/
+#    demo-*.csv) and proposes the domains both list (quorum 2);
 # 4. prints the resulting queue, highest priority first, and the metrics
 #    that matter; then stops moderd, which stops its database.
 # Run from the repository root (`make demo` does).
@@ -37,6 +39,17 @@ intake events {
 intake acked {
 	type	rep
 	url	"tcp://127.0.0.1:$((port + 2))"
+}
+feeds_quorum 2.0
+feeds_max_share 0	# the first sync would otherwise be one held change set
+feed community {
+	path	"$PWD/examples/feeds/demo-community.csv"
+	refresh	1h
+}
+feed peers {
+	path	"$PWD/examples/feeds/demo-peers.csv"
+	format	fbh-csv
+	refresh	1h
 }
 CONF
 
@@ -106,8 +119,17 @@ while :; do
 done
 sleep 0.3
 
+# The feeds are synced a moment after start-up: wait for their proposals.
+i=0
+until "$moderd" -f "$conf" queue 2>/dev/null | grep -q ' domain '; do
+	i=$((i + 1))
+	[ $i -gt 20 ] && break
+	sleep 0.5
+done
+
 echo
 echo "== 4. the queue a moderator sees (moderd queue)"
+echo "   (domain items: blocks proposed by the feed subscriptions)"
 "$moderd" -f "$conf" queue 2>/dev/null
 echo
 curl -s "http://127.0.0.1:$port/metrics" |

@@ -14,17 +14,23 @@
  * file, as concatenated exports have (fediblockhole #57), is read again,
  * so a different column order there is honoured too.
  *
- * Records are single lines, as in every blocklist seen: RFC 4180 quoting
- * with doubled quotes inside, white space around fields ignored, CRLF or
- * LF.  A quoted field that runs past the end of its line, or text after a
- * closing quote, is an error for that line only.  Rows with too few fields
- * read the missing ones as empty; extra fields are ignored.  Booleans are
- * true/false in any case, 1/0 or t/f (Go's ParseBool and Python's str()),
- * empty meaning false.  A row whose severity or flags cannot be read is
- * reported and skipped, never guessed.  Masked names and canary rows go
- * through like any other row; feed_parser_add() deals with them.
+ * Records are RFC 4180: quoting with doubled quotes inside, white space
+ * around fields ignored, CRLF or LF.  A quoted field may span lines (a
+ * multi-line public_comment, as Mastodon exports have); its line breaks
+ * are kept as they are, and the record is reported by its first line.  A
+ * record is capped at MOD_MAX_FEED_LINE_BYTES as a whole.  A quote not
+ * closed within the cap or before the end of the file is an error for
+ * that record only, and reading goes on at the line after its first (a
+ * stray quote must not swallow the rest of the feed); text after a
+ * closing quote is an error for the record, which ends with that line.
+ * Rows with too few fields read the missing ones as empty; extra fields
+ * are ignored.  Booleans are true/false in any case, 1/0 or t/f (Go's
+ * ParseBool and Python's str()), empty meaning false.  A row whose severity or
+ * flags cannot be read is reported and skipped, never guessed.  Masked names
+ * and canary rows go through like any other row; feed_parser_add() deals with
+ * them.
  *
- * Memory: one scratch line (fields are unquoted into it, which never
+ * Memory: one scratch record (fields are unquoted into it, which never
  * grows them) and a fixed field table, freed on every path.
  */
 #include <stdbool.h>
@@ -66,10 +72,15 @@ struct feed_csv {
 	struct feed_parser   *p;
 	int                   col[FEED_CSV_COUNT]; /* field index or -1 */
 	bool                  have_header;
-	char                 *scratch; /* MOD_MAX_FEED_LINE_BYTES */
+	char                 *scratch; /* MOD_MAX_FEED_LINE_BYTES + 1 */
+	bool                  truncated; /* the record was cut at the cap */
+	bool                  resync; /* its end is unknown */
 	struct feed_csv_field f[MOD_MAX_FEED_COLUMNS_COUNT];
 	size_t                nf;
 };
+
+/* What feed_csv_split() says of a record over MOD_MAX_FEED_LINE_BYTES. */
+static const char feed_csv_too_long[] = "record too long";
 
 static bool
 feed_csv_space(char c)
@@ -108,61 +119,90 @@ feed_csv_is_header(const char *s, size_t len)
 	}
 }
 
-/* A quoted field from s[*i] (the opening quote) into scratch at *o. */
+/*
+ * A quoted field from s[*i] (the opening quote) into scratch at *o.  It
+ * may span lines; white space (and the CR of a CRLF) may follow it.
+ */
 static const char *
-feed_csv_quoted(const char *s, size_t n, size_t *i, char *scratch, size_t *o)
+feed_csv_quoted(
+    struct feed_csv *c, const char *s, size_t n, size_t *i, size_t *o)
 {
 	for ((*i)++;; (*i)++) {
-		if (*i >= n)
-			return "quoted field runs past the end of the line";
+		if (*i >= n) {
+			c->resync = true;
+			return c->truncated ? feed_csv_too_long
+			                    : "quoted field not closed before "
+			                      "the end of the file";
+		}
 		if (s[*i] == '"') {
 			if (*i + 1 < n && s[*i + 1] == '"')
 				(*i)++;
 			else
 				break;
 		}
-		scratch[(*o)++] = s[*i];
+		c->scratch[(*o)++] = s[*i];
 	}
-	for ((*i)++; *i < n && feed_csv_space(s[*i]); (*i)++)
+	for ((*i)++; *i < n && (feed_csv_space(s[*i]) || s[*i] == '\r');
+	     (*i)++)
 		;
-	if (*i < n && s[*i] != ',')
+	if (*i < n && s[*i] != ',' && s[*i] != '\n')
 		return "unexpected text after a closing quote";
 	return NULL;
 }
 
+/* An unquoted field from s[*i] to the next ',' or end of record. */
+static void
+feed_csv_plain(
+    struct feed_csv *c, const char *s, size_t n, size_t *i, size_t *o)
+{
+	size_t start = *o;
+
+	while (*i < n && s[*i] != ',' && s[*i] != '\n')
+		c->scratch[(*o)++] = s[(*i)++];
+	if (*o > start && c->scratch[*o - 1] == '\r'
+	    && (*i >= n || s[*i] == '\n'))
+		(*o)--; /* the CR of a CRLF */
+	while (*o > start && feed_csv_space(c->scratch[*o - 1]))
+		(*o)--;
+}
+
 /*
- * Split the line s[0..n) into c->f, unquoting into c->scratch.  Returns
- * NULL or what is wrong with the line.
+ * Split the record starting at s[0] (n bytes available) into c->f,
+ * unquoting into c->scratch.  The record ends at a line break outside
+ * quotes; *used is where it ended (or where it went wrong).  Returns NULL
+ * or what is wrong with the record; c->resync is set when its end is
+ * unknown (a quote not closed in time).
  */
 static const char *
-feed_csv_split(struct feed_csv *c, const char *s, size_t n)
+feed_csv_split(struct feed_csv *c, const char *s, size_t n, size_t *used)
 {
 	size_t      i = 0, o = 0, start;
-	const char *why;
+	const char *why = NULL;
 
 	c->nf = 0;
+	c->resync = false;
 	for (;;) {
 		while (i < n && feed_csv_space(s[i]))
 			i++;
 		start = o;
-		if (i < n && s[i] == '"') {
-			why = feed_csv_quoted(s, n, &i, c->scratch, &o);
-			if (why != NULL)
-				return why;
-		} else {
-			while (i < n && s[i] != ',')
-				c->scratch[o++] = s[i++];
-			while (o > start && feed_csv_space(c->scratch[o - 1]))
-				o--;
-		}
+		if (i < n && s[i] == '"')
+			why = feed_csv_quoted(c, s, n, &i, &o);
+		else
+			feed_csv_plain(c, s, n, &i, &o);
 		if (c->nf < nitems(c->f)) {
 			c->f[c->nf].s = c->scratch + start;
 			c->f[c->nf++].len = o - start;
 		}
-		if (i >= n)
-			return NULL;
+		if (why != NULL || i >= n || s[i] == '\n')
+			break;
 		i++; /* the comma */
 	}
+	*used = i;
+	if (why == NULL && c->truncated && i >= n) {
+		c->resync = true;
+		why = feed_csv_too_long;
+	}
+	return why;
 }
 
 /* Field of column col in the current row; empty if absent. */
@@ -332,13 +372,39 @@ feed_csv_is_header_row(const struct feed_csv *c)
 	return false;
 }
 
-/* One line: 0, or MOD_EINVAL / MOD_ETOOBIG to stop the feed. */
+/* A record that could not be split: report it, and say where it ends. */
+static void
+feed_csv_bad_record(struct feed_csv *c, const char *why, const char *s,
+    size_t n, size_t avail, int lineno, size_t *used)
+{
+	const char *nl;
+
+	if (why == feed_csv_too_long)
+		feed_parser_error(c->p, lineno, "record longer than %d bytes",
+		    MOD_MAX_FEED_LINE_BYTES);
+	else
+		feed_parser_error(c->p, lineno, "%s", why);
+	if (c->resync) {
+		*used = n; /* its end is unknown: read on from the next line */
+		return;
+	}
+	nl = memchr(s + *used, '\n', avail - *used);
+	*used = nl ? (size_t) (nl - s) : avail;
+}
+
+/*
+ * One record starting at the line s[0..n), with avail bytes to the end of
+ * the buffer; *used is where it ends (its line break, not included).
+ * Returns 0, or MOD_EINVAL / MOD_ETOOBIG to stop the feed.
+ */
 static int
-feed_csv_line(struct feed_csv *c, const char *s, size_t n, int lineno)
+feed_csv_record(struct feed_csv *c, const char *s, size_t n, size_t avail,
+    int lineno, size_t *used)
 {
 	const char *why;
 	int         rv;
 
+	*used = n;
 	if (n > MOD_MAX_FEED_LINE_BYTES) {
 		feed_parser_error(c->p, lineno, "line longer than %d bytes",
 		    MOD_MAX_FEED_LINE_BYTES);
@@ -346,8 +412,11 @@ feed_csv_line(struct feed_csv *c, const char *s, size_t n, int lineno)
 	}
 	if (feed_csv_comment_line(s, n) && !feed_csv_is_header(s, n))
 		return 0;
-	if ((why = feed_csv_split(c, s, n)) != NULL) {
-		feed_parser_error(c->p, lineno, "%s", why);
+	c->truncated = avail > MOD_MAX_FEED_LINE_BYTES + 1;
+	if (c->truncated)
+		avail = MOD_MAX_FEED_LINE_BYTES + 1;
+	if ((why = feed_csv_split(c, s, avail, used)) != NULL) {
+		feed_csv_bad_record(c, why, s, n, avail, lineno, used);
 		return 0;
 	}
 	if (feed_csv_is_header_row(c)) {
@@ -363,21 +432,42 @@ feed_csv_line(struct feed_csv *c, const char *s, size_t n, int lineno)
 	return feed_csv_row(c, lineno);
 }
 
+/* Line breaks in s[0..n). */
+static int
+feed_csv_count_lines(const char *s, size_t n)
+{
+	const char *end = s + n;
+	int         k = 0;
+
+	while ((s = memchr(s, '\n', (size_t) (end - s))) != NULL) {
+		k++;
+		s++;
+	}
+	return k;
+}
+
 int
 feed_csv_parse(struct feed_parser *p, const char *buf, size_t len)
 {
 	struct feed_csv c;
 	const char     *line;
-	size_t          pos = 0, n;
+	size_t          pos = 0, n, used, at;
 	int             lineno = 0, rv = 0, i;
 
 	memset(&c, 0, sizeof(c));
 	c.p = p;
 	for (i = 0; i < FEED_CSV_COUNT; i++)
 		c.col[i] = -1;
-	c.scratch = xmalloc(MOD_MAX_FEED_LINE_BYTES);
-	while (rv == 0 && feed_next_line(buf, len, &pos, &line, &n))
-		rv = feed_csv_line(&c, line, n, ++lineno);
+	c.scratch = xmalloc(MOD_MAX_FEED_LINE_BYTES + 1);
+	while (rv == 0 && feed_next_line(buf, len, &pos, &line, &n)) {
+		at = (size_t) (line - buf);
+		rv = feed_csv_record(&c, line, n, len - at, ++lineno, &used);
+		if (used > n) { /* quoted line breaks: the record goes on */
+			lineno += feed_csv_count_lines(line, used);
+			pos = at + used;
+			pos += pos < len && buf[pos] == '\n';
+		}
+	}
 	if (rv == 0 && !c.have_header) {
 		feed_parser_error(
 		    p, 0, "no CSV header naming a domain column");

@@ -17,13 +17,51 @@
 
 #include "feeds.h"
 
+/*
+ * String arenas (feed_arena.c): strings allocated by a pointer bump in
+ * large chunks, all freed at once.  Zero-initialise; not thread-safe.
+ */
+struct feed_arena_chunk;
+struct feed_arena {
+	struct feed_arena_chunk *chunks;
+};
+
+/* feed_arena_alloc: n bytes (byte-aligned), valid until the free. */
+char *feed_arena_alloc(struct feed_arena *a, size_t n);
+
+/* feed_arena_strndup: s[0..n) and a NUL, in a. */
+char *feed_arena_strndup(struct feed_arena *a, const char *s, size_t n);
+
+/* feed_arena_free: free every chunk; a may be reused.  NULL-safe. */
+void feed_arena_free(struct feed_arena *a);
+
+/* One copy of each distinct string, in an arena. */
+struct feed_intern {
+	struct feed_arena  *arena;
+	struct feed_domtab *tab; /* string to index into v */
+	char              **v;
+	size_t              n, cap;
+};
+
+/* feed_intern_init: an empty table adding its strings to arena. */
+void feed_intern_init(struct feed_intern *in, struct feed_arena *arena);
+
+/* feed_intern: the arena's copy of s (NUL-terminated), made if new. */
+char *feed_intern(struct feed_intern *in, const char *s);
+
+/* feed_intern_free: the table only; the strings stay in the arena. */
+void feed_intern_free(struct feed_intern *in);
+
 /* The state of one feed_parse() call. */
 struct feed_parser {
 	const char         *name; /* labels messages */
 	struct feed_list   *list; /* entries so far; list->format is set */
 	struct mod_errlist *errs; /* may be NULL */
 	size_t              cap; /* allocated slots of list->v */
+	size_t              hint; /* slots to allocate first */
 	size_t              added; /* rows accepted, before de-duplication */
+	struct feed_intern  comments; /* in list->pool */
+	char               *scratch; /* a comment being repaired */
 };
 
 /*

@@ -27,7 +27,9 @@
  * MOD_MAX_FEED_JSON_VALUES_COUNT values fail the whole feed.  The last two
  * are checked by a flat byte scan before jansson sees the text, so
  * jansson's recursive parser never meets a nesting bomb and its memory
- * stays bounded.
+ * stays bounded.  An array is loaded one element at a time (a tree of
+ * 100k entries was most of a parse's memory); at anything unexpected
+ * the whole document is loaded instead, so errors read as before.
  */
 #include <stdbool.h>
 #include <string.h>
@@ -320,6 +322,126 @@ feed_json_load_error(struct feed_parser *p, const json_error_t *je)
 		feed_parser_error(p, je->line, "invalid JSON: %s", msg);
 }
 
+/* Past jansson's white space from buf[i]. */
+static size_t
+feed_json_ws(const char *buf, size_t len, size_t i)
+{
+	while (i < len
+	    && (buf[i] == ' ' || buf[i] == '\t' || buf[i] == '\n'
+	        || buf[i] == '\r'))
+		i++;
+	return i;
+}
+
+/* One element at buf[*i]: loaded, read and freed.  -1 if it is not
+ * valid JSON; else 0 or MOD_ETOOBIG. */
+static int
+feed_json_element(
+    struct feed_parser *p, const char *buf, size_t len, size_t *i, int line)
+{
+	json_error_t je;
+	json_t      *v;
+	int          rv;
+
+	v = json_loadb(buf + *i, len - *i,
+	    JSON_DISABLE_EOF_CHECK | JSON_DECODE_ANY | JSON_REJECT_DUPLICATES,
+	    &je);
+	if (v == NULL)
+		return -1;
+	*i += (size_t) je.position;
+	if (p->list->format == FEED_FMT_AUTO && json_is_object(v)) {
+		json_t *a = json_array();
+
+		json_array_append(a, v);
+		p->list->format = feed_json_flavour(a);
+		json_decref(a);
+	}
+	rv = feed_json_entry(p, v, line);
+	json_decref(v);
+	return rv;
+}
+
+/*
+ * A document that is an array, read one element at a time, so the tree
+ * of a 100k-entry feed never exists at once (it used to be most of the
+ * memory a parse needs).  -1 at anything unexpected: the caller starts
+ * again with the whole document, which reports the error as jansson
+ * words it.  Else 0 or MOD_ETOOBIG.
+ */
+static int
+feed_json_stream(struct feed_parser *p, const char *buf, size_t len)
+{
+	size_t i = feed_json_ws(buf, len, 0);
+	int    line = 0, rv = 0;
+
+	if (i >= len || buf[i] != '['
+	    || p->list->format == FEED_FMT_RAPIDBLOCK_JSON)
+		return -1;
+	i = feed_json_ws(buf, len, i + 1);
+	if (i < len && buf[i] == ']')
+		return feed_json_ws(buf, len, i + 1) == len ? 0 : -1;
+	while (rv == 0) {
+		if ((rv = feed_json_element(p, buf, len, &i, ++line)) != 0)
+			break;
+		i = feed_json_ws(buf, len, i);
+		if (i < len && buf[i] == ']')
+			return feed_json_ws(buf, len, i + 1) == len ? 0 : -1;
+		if (i >= len || buf[i] != ',')
+			return -1;
+		i = feed_json_ws(buf, len, i + 1);
+	}
+	return rv;
+}
+
+/* Move the messages of from to the end of to, within its cap. */
+static void
+feed_json_errs_move(struct mod_errlist *to, struct mod_errlist *from)
+{
+	size_t k;
+
+	for (k = 0; k < from->n; k++) {
+		if (to == NULL || to->n >= MOD_MAX_ERRORS_COUNT) {
+			if (to != NULL)
+				to->dropped++;
+			free(from->msgs[k]);
+			continue;
+		}
+		to->msgs
+		    = xreallocarray(to->msgs, to->n + 1, sizeof(*to->msgs));
+		to->msgs[to->n++] = from->msgs[k];
+	}
+	if (to != NULL)
+		to->dropped += from->dropped;
+	free(from->msgs);
+	memset(from, 0, sizeof(*from));
+}
+
+/*
+ * feed_json_stream() with its messages set aside: if it gives up, the
+ * entries and messages so far are dropped (the whole document will fail
+ * or be read again, and must say so exactly as it would have).
+ */
+static int
+feed_json_try_stream(struct feed_parser *p, const char *buf, size_t len)
+{
+	struct mod_errlist mine = { 0 }, *errs = p->errs;
+	enum feed_format   fmt = p->list->format;
+	int                rv;
+
+	p->errs = &mine;
+	rv = feed_json_stream(p, buf, len);
+	p->errs = errs;
+	if (rv >= 0) {
+		feed_json_errs_move(errs, &mine);
+		return rv;
+	}
+	mod_errlist_free(&mine);
+	p->list->n = 0;
+	p->added = 0;
+	p->list->format = fmt;
+	return -1;
+}
+
 int
 feed_json_parse(struct feed_parser *p, const char *buf, size_t len)
 {
@@ -328,6 +450,8 @@ feed_json_parse(struct feed_parser *p, const char *buf, size_t len)
 	int          rv;
 
 	if ((rv = feed_json_scan(p, buf, len)) != 0)
+		goto out;
+	if ((rv = feed_json_try_stream(p, buf, len)) >= 0)
 		goto out;
 	root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &je);
 	if (root == NULL) {

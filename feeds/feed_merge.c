@@ -23,18 +23,20 @@
  *
  * Cost, for the 10 x 100k benchmark: memory traffic, not arithmetic.
  * Entries are hashed in batches with their table slots prefetched; each
- * becomes a small "raw" record in reading order; inherited supports are
- * first only counted (bit masks), so every node's supports can then be
- * laid out contiguously in the final array and filled in one pass over
- * the raw records, again in reading order (which is the order the parser
- * allocated the comments in, so interning them stays cache-friendly).
- * From there on a node's supports are read sequentially, and the result
- * points into that array: nothing is copied twice.  Names and comments
- * live in a pool of large chunks, comments interned since feeds repeat a
- * handful of reasons.  One sort per output list, on records keyed by the
- * first eight bytes of the name.  No recursion; the only bound besides
- * memory is MOD_MAX_FEED_SOURCES_COUNT, which lets a node keep its
- * supporting feeds in a 64-bit mask.
+ * entry of every feed gets one 32-bit mark (its node, or none when a
+ * stricter entry of the same feed speaks for that name); inherited
+ * supports are first only counted (bit masks), so every node's supports
+ * can then be laid out contiguously in the final array and filled in one
+ * pass over the feeds in reading order.  From there on a node's supports
+ * are read sequentially, and the result points into that array: nothing
+ * is copied twice.  Names and comments live in an arena (feed_arena.c),
+ * comments interned, looked up by address first since the parser interned
+ * them already.  The digests of the known names exist only while the
+ * feeds are read.  One sort per output list, on records keyed by the
+ * first eight bytes of the name; the names table then becomes the
+ * result's index, re-keyed to the pool's copies.  No recursion; the only
+ * bound besides memory is MOD_MAX_FEED_SOURCES_COUNT, which lets a node
+ * keep its supporting feeds in a 64-bit mask.
  *
  * The domain table (feed_domtab_*) lives here too: an open-addressing
  * hash of borrowed names with a longest-suffix lookup, used by the diff.
@@ -46,10 +48,12 @@
 #include <sodium.h>
 
 #include "feeds.h"
+#include "feed_impl.h"
 #include "util.h"
 
 #define MERGE_NONE UINT32_MAX
-#define MERGE_CHUNK_BYTES (1024 * 1024)
+#define MERGE_RESOLVED (1u << 31) /* in merge.ent: resolved by digest */
+#define MERGE_ICACHE 256 /* interned comments remembered by address */
 #define MERGE_EXCL_EXACT 1u /* an exclude itself */
 #define MERGE_EXCL_ANCESTOR 2u /* a parent of an exclude */
 #define MERGE_TAG_SHIFT 30 /* index values: list << 30 | position */
@@ -232,56 +236,25 @@ feed_stricter_or_equal(enum feed_severity as, bool a_media, bool a_reports,
 
 /* ---- the pool: strings and supports of a result ---- */
 
-struct merge_chunk {
-	struct merge_chunk *next;
-	size_t              len, cap;
-	char                data[];
-};
-
 struct feed_merge_pool {
-	struct merge_chunk  *chunks;
+	struct feed_arena    arena; /* names and comments */
 	struct feed_support *sup; /* every support of every entry */
 	struct feed_domtab  *index; /* v, below, excluded by name */
 	struct feed_domtab  *excl; /* excludes and their parents */
 };
 
-static char *
-pool_alloc(struct feed_merge_pool *p, size_t n)
-{
-	struct merge_chunk *c = p->chunks;
-	size_t              cap;
-
-	if (c == NULL || c->cap - c->len < n) {
-		cap = n > MERGE_CHUNK_BYTES ? n : MERGE_CHUNK_BYTES;
-		c = xmalloc(sizeof(*c) + cap);
-		c->len = 0;
-		c->cap = cap;
-		c->next = p->chunks;
-		p->chunks = c;
-	}
-	c->len += n;
-	return c->data + c->len - n;
-}
-
 static const char *
 pool_strdup(struct feed_merge_pool *p, const char *s)
 {
-	size_t n = strlen(s) + 1;
-
-	return memcpy(pool_alloc(p, n), s, n);
+	return feed_arena_strndup(&p->arena, s, strlen(s));
 }
 
 static void
 pool_free(struct feed_merge_pool *p)
 {
-	struct merge_chunk *c, *next;
-
 	if (p == NULL)
 		return;
-	for (c = p->chunks; c != NULL; c = next) {
-		next = c->next;
-		free(c);
-	}
+	feed_arena_free(&p->arena);
 	free(p->sup);
 	feed_domtab_free(p->index);
 	feed_domtab_free(p->excl);
@@ -300,19 +273,12 @@ struct merge_node {
 	double      trust;
 	uint32_t    off; /* its supports: pool->sup[off..off + nfill) */
 	uint32_t    ndirect, ninherit, nfill;
-	uint32_t    last; /* its newest raw support */
+	uint32_t    last; /* its newest direct support (merge.ent) */
+	uint32_t    outref; /* its value in the result's index */
 	uint32_t    covered_by; /* node, or MERGE_NONE */
 	enum feed_merge_state state;
 	enum feed_severity    severity;
 	bool                  reject_media, reject_reports, obfuscate;
-};
-
-/* A direct support in reading order, before grouping by node. */
-struct merge_raw {
-	const struct feed_entry *e;
-	uint32_t                 node;
-	uint32_t                 source;
-	bool                     resolved;
 };
 
 struct merge_known {
@@ -335,46 +301,47 @@ struct merge {
 	const struct feed_merge_opts *opts;
 	struct merge_node            *nodes;
 	size_t                        nnodes;
-	struct merge_raw             *raw; /* direct supports as read */
-	size_t                        nraw;
-	struct feed_support          *sup; /* = pool->sup, grouped by node */
-	size_t                        nsup;
-	struct feed_domtab           *tab; /* real names to nodes */
-	struct feed_domtab           *utab; /* unresolved keys to nodes */
-	struct merge_known           *known;
-	size_t                        nknown;
-	uint32_t                     *known_slots; /* 1 + index, or 0 */
-	size_t                        known_mask;
-	bool                          known_ready;
-	const char                  **excl; /* normalised, in the pool */
-	size_t                        nexcl;
-	struct feed_domtab           *intern; /* pool strings to slot */
-	const char                  **interned;
-	size_t                        ninterned, capinterned;
-	struct feed_merge_pool       *pool;
+	uint32_t *ent; /* per entry of every feed: its node (| RESOLVED),
+	                * or MERGE_NONE if it gives no support */
+	size_t *base; /* index in ent of each feed's first entry */
+	struct feed_support *sup; /* = pool->sup, grouped by node */
+	size_t               nsup;
+	struct feed_domtab  *tab; /* real names to nodes */
+	struct feed_domtab  *utab; /* unresolved keys to nodes */
+	struct merge_known  *known;
+	size_t               nknown;
+	uint32_t            *known_slots; /* 1 + index, or 0 */
+	size_t               known_mask;
+	bool                 known_ready;
+	const char         **excl; /* normalised, in the pool */
+	size_t               nexcl;
+	struct feed_intern   intern; /* comments, in the pool */
+	struct {
+		const char *in, *out;
+	} icache[MERGE_ICACHE]; /* the lists' comments are interned too */
+	struct feed_merge_pool *pool;
 };
 
-/* One pool copy per distinct comment: feeds repeat a few reasons. */
+/*
+ * One pool copy per distinct comment: feeds repeat a few reasons.  A
+ * parsed list's comments are interned already, so most lookups are
+ * answered by the string's address alone (the lists do not change
+ * during a merge).
+ */
 static const char *
 merge_intern(struct merge *mg, const char *s)
 {
-	uint32_t    i;
-	const char *copy;
+	size_t k;
 
 	if (s == NULL)
 		return NULL;
-	if (feed_domtab_get(mg->intern, s, &i))
-		return mg->interned[i];
-	if (mg->ninterned == mg->capinterned) {
-		mg->capinterned = mg->capinterned ? mg->capinterned * 2 : 256;
-		mg->interned = xreallocarray(
-		    mg->interned, mg->capinterned, sizeof(*mg->interned));
+	k = (size_t) (((uintptr_t) s * UINT64_C(0x9e3779b97f4a7c15)) >> 32)
+	    % MERGE_ICACHE;
+	if (mg->icache[k].in != s) {
+		mg->icache[k].in = s;
+		mg->icache[k].out = feed_intern(&mg->intern, s);
 	}
-	copy = pool_strdup(mg->pool, s);
-	mg->interned[mg->ninterned] = copy;
-	(void) feed_domtab_put(
-	    mg->intern, copy, (uint32_t) mg->ninterned++, NULL);
-	return copy;
+	return mg->icache[k].out;
 }
 
 /* ---- checking the arguments ---- */
@@ -542,6 +509,15 @@ merge_known_build(struct merge *mg)
 			merge_known_add(mg, o->known_domains[i]);
 }
 
+static void
+merge_known_free(struct merge *mg)
+{
+	free(mg->known);
+	free(mg->known_slots);
+	mg->known = NULL;
+	mg->known_slots = NULL;
+}
+
 static const char *
 merge_resolve(struct merge *mg, const char *hex)
 {
@@ -599,27 +575,24 @@ merge_entry_stricter(const struct feed_entry *a, const struct feed_entry *b)
  * are read one after the other.
  */
 static void
-merge_add(struct merge *mg, uint32_t node, uint32_t source,
-    const struct feed_entry *e, bool resolved)
+merge_add(
+    struct merge *mg, uint32_t node, uint32_t source, size_t g, bool resolved)
 {
-	struct merge_node *nd = &mg->nodes[node];
-	struct merge_raw  *r;
-	uint64_t           bit = UINT64_C(1) << source;
+	struct merge_node       *nd = &mg->nodes[node];
+	const struct feed_entry *v
+	    = mg->src[source].list->v - mg->base[source];
+	uint64_t bit = UINT64_C(1) << source;
 
+	mg->ent[g] = node | (resolved ? MERGE_RESOLVED : 0);
 	if (nd->dmask & bit) {
-		r = &mg->raw[nd->last];
-		if (merge_entry_stricter(e, r->e)) {
-			r->e = e;
-			r->resolved = resolved;
-		}
+		if (merge_entry_stricter(&v[g], &v[nd->last])) {
+			mg->ent[nd->last] = MERGE_NONE;
+			nd->last = (uint32_t) g;
+		} else
+			mg->ent[g] = MERGE_NONE;
 		return;
 	}
-	r = &mg->raw[mg->nraw];
-	r->e = e;
-	r->node = node;
-	r->source = source;
-	r->resolved = resolved;
-	nd->last = (uint32_t) mg->nraw++;
+	nd->last = (uint32_t) g;
 	nd->ndirect++;
 	nd->dmask |= bit;
 	nd->mask |= bit;
@@ -627,8 +600,10 @@ merge_add(struct merge *mg, uint32_t node, uint32_t source,
 
 /* A masked entry: by digest to its real name, or set aside. */
 static void
-merge_masked(struct merge *mg, uint32_t source, const struct feed_entry *e)
+merge_masked(struct merge *mg, uint32_t source, size_t g)
 {
+	const struct feed_entry *e
+	    = &mg->src[source].list->v[g - mg->base[source]];
 	const char *real = NULL, *key;
 	uint32_t    node;
 
@@ -637,13 +612,13 @@ merge_masked(struct merge *mg, uint32_t source, const struct feed_entry *e)
 	if (real != NULL) {
 		node = merge_node_get(
 		    mg, mg->tab, real, domtab_hash(real), real, NULL);
-		merge_add(mg, node, source, e, true);
+		merge_add(mg, node, source, g, true);
 		return;
 	}
 	key = e->digest[0] != '\0' ? e->digest : e->domain;
 	node = merge_node_get(
 	    mg, mg->utab, key, domtab_hash(key), e->domain, e->digest);
-	merge_add(mg, node, source, e, false);
+	merge_add(mg, node, source, g, false);
 }
 
 /* Prefetch what inserting the name with hash h will read: its slot's
@@ -684,12 +659,14 @@ merge_feed(struct merge *mg, uint32_t source)
 			const struct feed_entry *e = &l->v[i + j];
 
 			if (e->obfuscated) {
-				merge_masked(mg, source, e);
+				merge_masked(
+				    mg, source, mg->base[source] + i + j);
 				continue;
 			}
 			node = merge_node_get(
 			    mg, mg->tab, e->domain, h[j], e->domain, NULL);
-			merge_add(mg, node, source, e, false);
+			merge_add(
+			    mg, node, source, mg->base[source] + i + j, false);
 		}
 	}
 }
@@ -751,40 +728,47 @@ merge_cap(const struct merge *mg, uint32_t source, enum feed_severity sev)
 	return sev < cap ? sev : cap;
 }
 
-/* The raw supports into their groups, in reading order, so comments
- * are read (and interned) in the order the parser allocated them. */
+/* One direct support into its node's group. */
+static void
+merge_fill(struct merge *mg, uint32_t source, const struct feed_entry *e,
+    uint32_t mark)
+{
+	struct merge_node   *nd = &mg->nodes[mark & ~MERGE_RESOLVED];
+	struct feed_support *s = &mg->sup[nd->off + nd->nfill++];
+	bool                 resolved = (mark & MERGE_RESOLVED) != 0;
+
+	s->public_comment = merge_intern(mg, e->public_comment);
+	s->private_comment = merge_intern(mg, e->private_comment);
+	s->listed_as = resolved ? merge_intern(mg, e->domain) : NULL;
+	s->source = source;
+	s->severity = e->severity;
+	s->effective = merge_cap(mg, source, e->severity);
+	s->line = e->line;
+	s->reject_media = e->reject_media;
+	s->reject_reports = e->reject_reports;
+	s->obfuscate = e->obfuscate || e->obfuscated;
+	s->resolved = resolved;
+}
+
+/* The direct supports into their groups, in reading order. */
 static void
 merge_scatter(struct merge *mg)
 {
-	struct feed_support *s;
-	struct merge_node   *nd;
-	size_t               i;
+	const struct feed_list *l;
+	uint32_t                s, ahead;
+	size_t                  i, g;
 
-	for (i = 0; i < mg->nraw; i++) {
-		const struct merge_raw  *r = &mg->raw[i];
-		const struct feed_entry *e = r->e;
-
-		/* Nodes and destinations are scattered: fetch ahead. */
-		if (i + 16 < mg->nraw)
-			__builtin_prefetch(&mg->nodes[mg->raw[i + 16].node]);
-		if (i + 8 < mg->nraw) {
-			nd = &mg->nodes[mg->raw[i + 8].node];
-			__builtin_prefetch(&mg->sup[nd->off + nd->nfill], 1);
+	for (s = 0; s < mg->nsrc; s++) {
+		l = mg->src[s].list;
+		for (i = 0, g = mg->base[s]; i < l->n; i++, g++) {
+			/* Nodes are scattered: fetch ahead. */
+			if (g + 16 < mg->base[mg->nsrc]
+			    && (ahead = mg->ent[g + 16]) != MERGE_NONE)
+				__builtin_prefetch(
+				    &mg->nodes[ahead & ~MERGE_RESOLVED]);
+			if (mg->ent[g] != MERGE_NONE)
+				merge_fill(mg, s, &l->v[i], mg->ent[g]);
 		}
-		nd = &mg->nodes[r->node];
-		s = &mg->sup[nd->off + nd->nfill++];
-		s->public_comment = merge_intern(mg, e->public_comment);
-		s->private_comment = merge_intern(mg, e->private_comment);
-		s->listed_as
-		    = r->resolved ? merge_intern(mg, e->domain) : NULL;
-		s->source = r->source;
-		s->severity = e->severity;
-		s->effective = merge_cap(mg, r->source, e->severity);
-		s->line = e->line;
-		s->reject_media = e->reject_media;
-		s->reject_reports = e->reject_reports;
-		s->obfuscate = e->obfuscate || e->obfuscated;
-		s->resolved = r->resolved;
 	}
 }
 
@@ -1056,24 +1040,46 @@ merge_emit_list(
 
 	for (i = 0; i < *n; i++) {
 		merge_emit(mg, &mg->nodes[r[i].node], &v[i]);
-		if (st != FEED_MERGED_UNRESOLVED)
-			(void) feed_domtab_put(mg->pool->index, v[i].domain,
-			    tag << MERGE_TAG_SHIFT | (uint32_t) i, NULL);
+		mg->nodes[r[i].node].outref
+		    = tag << MERGE_TAG_SHIFT | (uint32_t) i;
 	}
 	free(r);
 	return v;
 }
 
+/*
+ * The names table becomes the result's index: every node in it is in v,
+ * below or excluded (unresolved ones are in utab), so each slot only
+ * needs its key moved to the pool's copy (same string, same hash) and
+ * its value to the entry's place.
+ */
+static void
+merge_index(struct merge *mg)
+{
+	struct feed_domtab_slot *sl;
+	size_t                   i;
+
+	for (i = 0; i <= mg->tab->mask; i++) {
+		sl = &mg->tab->slots[i];
+		if (sl->key == NULL)
+			continue;
+		sl->key = mg->nodes[sl->value].copy;
+		sl->value = mg->nodes[sl->value].outref;
+	}
+	mg->pool->index = mg->tab;
+	mg->tab = NULL;
+}
+
 static void
 merge_output(struct merge *mg, struct feed_merged *out)
 {
-	mg->pool->index = feed_domtab_new(mg->nnodes);
 	out->v = merge_emit_list(mg, FEED_MERGED_BLOCK, &out->n, 0);
 	out->below = merge_emit_list(mg, FEED_MERGED_BELOW, &out->nbelow, 1);
 	out->excluded
 	    = merge_emit_list(mg, FEED_MERGED_EXCLUDED, &out->nexcluded, 2);
 	out->unresolved = merge_emit_list(
 	    mg, FEED_MERGED_UNRESOLVED, &out->nunresolved, 3);
+	merge_index(mg);
 }
 
 static void
@@ -1098,13 +1104,12 @@ static void
 merge_free(struct merge *mg)
 {
 	free(mg->nodes);
-	free(mg->raw);
+	free(mg->ent);
+	free(mg->base);
 	feed_domtab_free(mg->tab);
 	feed_domtab_free(mg->utab);
-	feed_domtab_free(mg->intern);
-	free(mg->interned);
-	free(mg->known);
-	free(mg->known_slots);
+	feed_intern_free(&mg->intern);
+	merge_known_free(mg);
 	free(mg->excl);
 }
 
@@ -1112,23 +1117,29 @@ static int
 merge_init(struct merge *mg, const struct feed_source *src, size_t nsrc,
     const struct feed_merge_opts *opts, struct mod_err *err)
 {
-	size_t i, total = 0;
+	size_t i, total = 0, most = 0;
 
 	mg->src = src;
 	mg->nsrc = nsrc;
 	mg->opts = opts;
 	mg->pool = xcalloc(1, sizeof(*mg->pool));
-	for (i = 0; i < nsrc; i++)
+	mg->base = xcalloc(nsrc + 1, sizeof(*mg->base));
+	for (i = 0; i < nsrc; i++) {
+		mg->base[i] = total;
 		total += src[i].list->n;
+		most = src[i].list->n > most ? src[i].list->n : most;
+	}
+	mg->base[nsrc] = total;
 	/* Inherited supports are at most one per feed and node. */
 	if (total >= MERGE_TAG_MASK / MOD_MAX_FEED_SOURCES_COUNT)
 		return mod_errf(err, MOD_ETOOBIG, "too many entries");
 	/* Upper bounds; pages never touched are never mapped. */
 	mg->nodes = xcalloc(total + 1, sizeof(*mg->nodes));
-	mg->raw = xcalloc(total + 1, sizeof(*mg->raw));
-	mg->tab = feed_domtab_new(total / 2);
+	mg->ent = xreallocarray(NULL, total + 1, sizeof(*mg->ent));
+	/* At least the longest list's names; it grows from there. */
+	mg->tab = feed_domtab_new(most);
 	mg->utab = feed_domtab_new(16);
-	mg->intern = feed_domtab_new(256);
+	feed_intern_init(&mg->intern, &mg->pool->arena);
 	return merge_excludes(mg, err);
 }
 
@@ -1151,11 +1162,12 @@ feed_merge(const struct feed_source *src, size_t nsrc,
 		goto out;
 	for (s = 0; s < nsrc; s++)
 		merge_feed(&mg, (uint32_t) s);
+	merge_known_free(&mg); /* digests are only needed while reading */
 	merge_count_inherited(&mg);
 	merge_layout(&mg);
 	merge_scatter(&mg);
-	free(mg.raw);
-	mg.raw = NULL;
+	free(mg.ent);
+	mg.ent = NULL;
 	merge_inherit(&mg);
 	merge_sort_groups(&mg);
 	merge_judge(&mg);

@@ -10,19 +10,26 @@
  * feed_text.c.  Those report bad rows through feed_parser_error() and pass
  * good ones to feed_parser_add(), which normalises the domain, checks a
  * published digest, repairs comments to valid UTF-8, counts canaries and
- * appends.  At the end duplicates are merged (sort by domain, fold each
- * run into its most severe entry, compact in file order), and a feed
- * that yields nothing is an error: an empty download must never read as
- * "no blocks any more".
+ * appends.  At the end duplicates are merged (a hash of the names: each
+ * name's first entry absorbs the later ones, keeping the most severe;
+ * then compact in file order), and a feed that yields nothing is an
+ * error: an empty download must never read as "no blocks any more".
+ *
+ * Cost: a list is one array (sized once from the number of lines or
+ * JSON objects) and one arena (feed_arena.c) holding the names and the
+ * comments, which are interned: feeds repeat a handful of reasons.  The
+ * SHA-256 of a real name is not computed here: merging needs the digests
+ * of the known names, not of every entry, and feed_entry_json() computes
+ * the one it prints.
  *
  * What this file does not do: decide trust, caps or quorum (feed_merge),
  * resolve masked names (they keep their published digest), or fetch.
  *
  * Invariants of a returned list: every domain passed
- * feed_domain_normalise() and is unique in the list; digest is the
- * SHA-256 of domain for unmasked names and "" or 64 lowercase hex digits
- * for masked ones; comments are NULL or non-empty valid UTF-8 without NUL
- * bytes; entries are in file order.  Nothing here is global.
+ * feed_domain_normalise() and is unique in the list; digest is "" for
+ * unmasked names and "" or 64 lowercase hex digits for masked ones; comments
+ * are NULL or non-empty valid UTF-8 without NUL bytes; entries are in file
+ * order.  Nothing here is global.
  */
 #include <stdarg.h>
 #include <stdbool.h>
@@ -71,6 +78,8 @@ static const char *const feed_parse_severity_names[] = {
 
 /* How many lines format detection looks through for a CSV header. */
 #define FEED_PARSE_SNIFF_LINES 64
+/* Entry slots allocated at least, however short the feed. */
+#define FEED_PARSE_MIN_SLOTS 64
 
 const char *
 feed_format_name(enum feed_format f)
@@ -120,11 +129,14 @@ feed_list_free(struct feed_list *l)
 
 	if (l == NULL)
 		return;
-	for (i = 0; i < l->n; i++) {
+	for (i = 0; l->pool == NULL && i < l->n; i++) {
 		free(l->v[i].domain);
 		free(l->v[i].public_comment);
 		free(l->v[i].private_comment);
 	}
+	feed_arena_free(l->pool);
+	free(l->pool);
+	l->pool = NULL;
 	free(l->v);
 	l->v = NULL;
 	l->n = 0;
@@ -281,22 +293,20 @@ feed_parser_error(struct feed_parser *p, int line, const char *fmt, ...)
 }
 
 /*
- * A comment as a new string: NULL if empty, invalid UTF-8 and NUL bytes
- * replaced by U+FFFD, cut on a character boundary at the cap.
+ * A comment in the list's pool, interned: NULL if empty, invalid UTF-8
+ * and NUL bytes replaced by U+FFFD, cut on a character boundary at the
+ * cap.  Repaired in p->scratch (MOD_MAX_FEED_COMMENT_BYTES + 1 bytes).
  */
 static char *
-feed_parse_comment(const char *s, size_t len)
+feed_parse_comment(struct feed_parser *p, const char *s, size_t len)
 {
 	const unsigned char *u = (const unsigned char *) s;
-	size_t               i = 0, o = 0, k, room;
-	char                *c;
+	size_t               i = 0, o = 0, k;
+	const size_t         room = MOD_MAX_FEED_COMMENT_BYTES;
+	char                *c = p->scratch;
 
 	if (s == NULL || len == 0)
 		return NULL;
-	room = len > MOD_MAX_FEED_COMMENT_BYTES / 3
-	    ? MOD_MAX_FEED_COMMENT_BYTES
-	    : 3 * len;
-	c = xmalloc(room + 1);
 	while (i < len) {
 		k = feed_utf8_len(u + i, len - i);
 		if (o + (k ? k : 3) > room)
@@ -312,7 +322,7 @@ feed_parse_comment(const char *s, size_t len)
 		}
 	}
 	c[o] = '\0';
-	return c;
+	return feed_intern(&p->comments, c);
 }
 
 /* A published digest: 64 hex digits in any case, kept lowercase. */
@@ -341,7 +351,7 @@ feed_parser_slot(struct feed_parser *p)
 	struct feed_list *l = p->list;
 
 	if (l->n == p->cap) {
-		p->cap = p->cap ? p->cap * 2 : 64;
+		p->cap = p->cap ? p->cap * 2 : p->hint;
 		l->v = xreallocarray(l->v, p->cap, sizeof(*l->v));
 	}
 	memset(&l->v[l->n], 0, sizeof(l->v[l->n]));
@@ -376,20 +386,17 @@ feed_parser_add(struct feed_parser *p, const struct feed_raw *r)
 	}
 	p->added++;
 	e = feed_parser_slot(p);
-	e->domain = xstrdup(dom);
+	e->domain = feed_arena_strndup(p->list->pool, dom, strlen(dom));
 	e->severity = r->severity;
 	e->reject_media = r->reject_media;
 	e->reject_reports = r->reject_reports;
 	e->obfuscate = r->obfuscate;
 	e->obfuscated = masked;
 	e->public_comment
-	    = feed_parse_comment(r->public_comment, r->public_comment_len);
-	e->private_comment
-	    = feed_parse_comment(r->private_comment, r->private_comment_len);
-	if (masked)
-		memcpy(e->digest, digest, sizeof(e->digest));
-	else
-		feed_digest(dom, e->digest);
+	    = feed_parse_comment(p, r->public_comment, r->public_comment_len);
+	e->private_comment = feed_parse_comment(
+	    p, r->private_comment, r->private_comment_len);
+	memcpy(e->digest, digest, sizeof(e->digest)); /* masked names only */
 	e->line = r->line;
 	p->list->n++;
 	return 0;
@@ -423,19 +430,6 @@ feed_entry_is_canary(const struct feed_entry *e)
 
 /* De-duplication. */
 
-/* Sort key: domain, then position in the file. */
-static int
-feed_parse_cmp(const void *a, const void *b)
-{
-	const struct feed_entry *x = *(struct feed_entry *const *) a;
-	const struct feed_entry *y = *(struct feed_entry *const *) b;
-	int                      c = strcmp(x->domain, y->domain);
-
-	if (c != 0)
-		return c;
-	return x < y ? -1 : x > y;
-}
-
 static void
 feed_parse_steal(char **dst, char **src)
 {
@@ -448,7 +442,7 @@ feed_parse_steal(char **dst, char **src)
 /*
  * Fold the duplicate d into the winner w: the more severe one wins (the
  * earlier one of equals), flags are OR-ed, a missing comment is taken
- * from the other.  The loser's domain is freed and set to NULL.
+ * from the other.  The loser is cleared (its strings are the pool's).
  */
 static void
 feed_parse_fold(struct feed_entry *w, struct feed_entry *d)
@@ -467,31 +461,29 @@ feed_parse_fold(struct feed_entry *w, struct feed_entry *d)
 		memcpy(w->digest, d->digest, sizeof(w->digest));
 	feed_parse_steal(&w->public_comment, &d->public_comment);
 	feed_parse_steal(&w->private_comment, &d->private_comment);
-	free(d->domain);
-	free(d->public_comment);
-	free(d->private_comment);
 	memset(d, 0, sizeof(*d));
 }
 
+/*
+ * Each name's first entry absorbs the later ones, in file order (a hash
+ * of the names: no sort); the table's keys stay valid, as the pool keeps
+ * every string.
+ */
 static void
 feed_parse_dedupe(struct feed_list *l)
 {
-	struct feed_entry **ix;
-	size_t              i, j, n = 0;
+	struct feed_domtab *seen;
+	size_t              i, n = 0;
+	uint32_t            first;
 
 	if (l->n < 2)
 		return;
-	ix = xreallocarray(NULL, l->n, sizeof(*ix));
+	seen = feed_domtab_new(l->n);
 	for (i = 0; i < l->n; i++)
-		ix[i] = &l->v[i];
-	qsort(ix, l->n, sizeof(*ix), feed_parse_cmp);
-	for (i = 0; i < l->n; i = j) {
-		for (j = i + 1;
-		     j < l->n && strcmp(ix[i]->domain, ix[j]->domain) == 0;
-		     j++)
-			feed_parse_fold(ix[i], ix[j]);
-	}
-	free(ix);
+		if (!feed_domtab_put(
+		        seen, l->v[i].domain, (uint32_t) i, &first))
+			feed_parse_fold(&l->v[first], &l->v[i]);
+	feed_domtab_free(seen);
 	/* Compact in file order; the winner keeps the earlier slot. */
 	for (i = 0; i < l->n; i++)
 		if (l->v[i].domain != NULL)
@@ -550,6 +542,26 @@ feed_parse_is_json(enum feed_format f)
 	    || f == FEED_FMT_GTS_JSON || f == FEED_FMT_RAPIDBLOCK_JSON;
 }
 
+/*
+ * How many entries to make room for at once: one per line or per JSON
+ * object is an upper bound for most feeds, and pages of the array never
+ * written are never mapped.  Growing by doubling instead would copy a
+ * 100k-entry array several times.
+ */
+static size_t
+feed_parse_hint(const char *buf, size_t len, char c)
+{
+	const char *p = buf, *end = buf + len;
+	size_t      n = 1;
+
+	while (n < MOD_MAX_FEED_ENTRIES_COUNT
+	    && (p = memchr(p, c, (size_t) (end - p))) != NULL) {
+		n++;
+		p++;
+	}
+	return n < FEED_PARSE_MIN_SLOTS ? FEED_PARSE_MIN_SLOTS : n;
+}
+
 /* Run the format's parser; fmt is the caller's (AUTO allowed). */
 static int
 feed_parse_run(
@@ -559,6 +571,8 @@ feed_parse_run(
 
 	if (fmt == FEED_FMT_AUTO)
 		found = feed_parse_detect(buf, len);
+	p->hint = feed_parse_hint(
+	    buf, len, feed_parse_is_json(found) ? '{' : '\n');
 	/* Parsers refine a detected format but keep a given one. */
 	p->list->format = fmt == FEED_FMT_AUTO ? FEED_FMT_AUTO : found;
 	if (feed_parse_is_json(found))
@@ -570,11 +584,27 @@ feed_parse_run(
 	return feed_text_parse(p, buf, len);
 }
 
+/* feed_parse_run() with the list's pool and the parser's scratch. */
+static int
+feed_parse_pooled(
+    struct feed_parser *p, const char *buf, size_t len, enum feed_format fmt)
+{
+	int rv;
+
+	p->list->pool = xcalloc(1, sizeof(*p->list->pool));
+	feed_intern_init(&p->comments, p->list->pool);
+	p->scratch = xmalloc(MOD_MAX_FEED_COMMENT_BYTES + 1);
+	rv = feed_parse_run(p, buf, len, fmt);
+	feed_intern_free(&p->comments);
+	free(p->scratch);
+	return rv;
+}
+
 int
 feed_parse(const char *name, const char *buf, size_t len, enum feed_format fmt,
     struct feed_list *out, struct mod_errlist *errs)
 {
-	struct feed_parser p = { name, out, errs, 0, 0 };
+	struct feed_parser p = { .name = name, .list = out, .errs = errs };
 	size_t             i;
 	int                rv;
 
@@ -595,7 +625,7 @@ feed_parse(const char *name, const char *buf, size_t len, enum feed_format fmt,
 		feed_parser_error(&p, 0, "empty feed");
 		return MOD_EINVAL;
 	}
-	rv = feed_parse_run(&p, buf, len, fmt);
+	rv = feed_parse_pooled(&p, buf, len, fmt);
 	if (rv == 0 && out->n == 0) {
 		feed_parser_error(&p, 0, "no usable entries");
 		rv = MOD_EINVAL;
@@ -610,13 +640,21 @@ feed_parse(const char *name, const char *buf, size_t len, enum feed_format fmt,
 	return 0;
 }
 
+void
+feed_entry_digest(const struct feed_entry *e, char out[65])
+{
+	mod_strlcpy(out, e->digest, 65);
+	if (out[0] == '\0' && !e->obfuscated)
+		feed_digest(e->domain, out); /* feed_parse() leaves it "" */
+}
+
 /* The JSON form of an entry (moderctl feeds parse, golden files). */
 
 char *
 feed_entry_json(const struct feed_entry *e)
 {
 	json_t *o = json_object();
-	char   *s;
+	char   *s, digest[65];
 
 	/* json_object_set_new steals the new value's reference. */
 	json_object_set_new(o, "domain", json_string(e->domain));
@@ -632,8 +670,9 @@ feed_entry_json(const struct feed_entry *e)
 		    o, "private_comment", json_string(e->private_comment));
 	json_object_set_new(o, "obfuscate", json_boolean(e->obfuscate));
 	json_object_set_new(o, "obfuscated", json_boolean(e->obfuscated));
+	feed_entry_digest(e, digest);
 	json_object_set_new(
-	    o, "digest", e->digest[0] ? json_string(e->digest) : json_null());
+	    o, "digest", digest[0] ? json_string(digest) : json_null());
 	if (feed_entry_is_canary(e))
 		json_object_set_new(o, "canary", json_true());
 	s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);

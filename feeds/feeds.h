@@ -48,15 +48,20 @@ struct feed_entry {
 	bool               obfuscated; /* the name is masked ('*') */
 	char              *public_comment; /* may be NULL */
 	char              *private_comment; /* may be NULL */
-	char digest[65]; /* SHA-256 hex of the real name, or "" */
-	int  line; /* where it was in the file (1-based) */
+	char digest[65]; /* SHA-256 hex of the real name, or "" (see
+	                  * feed_parse(); feed_digest() computes it) */
+	int line; /* where it was in the file (1-based) */
 };
+
+struct feed_arena;
 
 struct feed_list {
 	struct feed_entry *v;
 	size_t             n;
 	enum feed_format   format; /* detected or given */
 	size_t             canaries; /* canary rows seen (kept, reported) */
+	struct feed_arena *pool; /* private: feed_parse()'s strings; NULL
+	                          * in a list built by hand */
 };
 
 /* Names of formats ("mastodon-csv", ...) and back (-1 if unknown). */
@@ -65,7 +70,12 @@ int         feed_format_from_name(const char *s);
 const char *feed_severity_name(enum feed_severity s);
 int         feed_severity_from_name(const char *s);
 
-/* feed_list_free: free entries and strings; l may be reused. NULL-safe. */
+/*
+ * feed_list_free: free entries and strings; l may be reused.  NULL-safe.
+ * A list feed_parse() made keeps its strings in l->pool (comments are
+ * shared between entries): do not free, replace or write them.  A list
+ * built by hand (pool NULL) has each string freed with free().
+ */
 void feed_list_free(struct feed_list *l);
 
 /*
@@ -87,6 +97,9 @@ void feed_list_free(struct feed_list *l);
  * it lacks is taken from a duplicate, and the entry stays where the first
  * duplicate was.
  * Canary rows are kept and counted in out->canaries.  errs may be NULL.
+ * digest is the one the feed published for masked names ("" if none),
+ * and "" for real names: most are never needed, so feed_digest()
+ * computes one on demand (feed_entry_digest(), feed_entry_json()).
  *
  * Returns 0 when at least one entry was read; MOD_EINVAL when the feed is
  * empty, has no usable entry, is not valid JSON or has no CSV header;
@@ -122,6 +135,13 @@ int feed_domain_normalise(const char *in, size_t len, char *out, size_t outsz,
  * domain_digest), NUL-terminated.  domain should be normalised.
  */
 void feed_digest(const char *domain, char out[65]);
+
+/*
+ * feed_entry_digest: out = e's digest: e->digest if set, else the
+ * SHA-256 of a real name (feed_parse() leaves those ""), else "" (a
+ * masked name published without one).
+ */
+void feed_entry_digest(const struct feed_entry *e, char out[65]);
 
 /*
  * feed_entry_is_canary: whether e is a canary row ("delete this line if
@@ -312,7 +332,7 @@ struct feed_merged {
  * comma-containing source name, a negative or non-finite trust or quorum,
  * or an invalid exclude; MOD_ETOOBIG for too many sources or excludes.
  * On error *out is empty.  Hashing throughout and one sort of the
- * distinct names: about 0.4 s for ten feeds of 100k entries.
+ * distinct names (figures: `make bench`, bench_feeds.c).
  */
 int feed_merge(const struct feed_source *src, size_t nsrc,
     const struct feed_merge_opts *opts, struct feed_merged *out,
@@ -520,5 +540,93 @@ int feed_sign(const void *msg, size_t len, const char *sec_b64,
  */
 int feed_verify(const void *msg, size_t len, const char *sig_b64,
     const char *pub_b64) MOD_MUSTCHECK;
+
+/*
+ * Fetching (feed_fetch.c): one subscription's document, over HTTP(S) with
+ * libcurl or from a local file, the only code in feeds/ that does I/O.
+ *
+ * - Schemes: https://; http:// only to a loopback host (127.0.0.1, ::1,
+ *   localhost), for tests.  file:// and everything else are refused: a
+ *   local file is given as path.  Redirects are followed by hand, at most
+ *   MOD_FEED_FETCH_MAX_REDIRECTS_COUNT, each target checked by the same
+ *   rule (so https -> http is refused unless it lands on loopback); a URL
+ *   seen twice is a redirect loop.  auth_header is sent only to the
+ *   scheme, host and port of the configured URL, never to a redirect
+ *   target elsewhere.
+ * - Conditional: etag goes out as If-None-Match and last_modified as
+ *   If-Modified-Since, verbatim; a 304 is FEED_FETCH_NOT_MODIFIED (only
+ *   legal when one of them was sent).  Any status but 200 or 304 is an
+ *   error.
+ * - Limits: the body is refused while receiving once it passes max_bytes
+ *   (a declared Content-Length above it is refused before the body); a
+ *   connect timeout and one deadline for the whole fetch, redirects and
+ *   signature included.  TLS peer and host verification stay on.
+ * - Signature: with pubkey set, the detached signature (signature_url,
+ *   else url + ".sig"; for a path, path + ".sig") is fetched after a 200
+ *   and checked with feed_verify(); missing, unreadable or not verifying,
+ *   the fetch is an error and nothing of the body is returned.
+ * - User-Agent "moderd/" MODERD_VERSION; Accept lists CSV, JSON and text.
+ *
+ * Thread-safe: libcurl's global set-up runs once (pthread_once); each
+ * call has its own handle.  Blocks for at most about timeout_ms.
+ */
+enum feed_fetch_status {
+	FEED_FETCH_UPDATED, /* a new body (200, or a file read) */
+	FEED_FETCH_NOT_MODIFIED, /* 304, or the same content hash */
+	FEED_FETCH_ERROR /* nothing usable; err says why */
+};
+
+struct feed_fetch_opts {
+	const char *url; /* https://...; NULL or "" if path is set */
+	const char *path; /* a local file; NULL or "" if url is set */
+	const char *pubkey; /* pinned Ed25519 key (base64); NULL/"" none */
+	const char *signature_url; /* NULL/"": url + ".sig" (path + ".sig") */
+	const char *auth_header; /* "Name: value"; NULL/"" none */
+	const char *etag; /* from the last 200; NULL/"" none */
+	const char *last_modified; /* from the last 200; NULL/"" none */
+	const char *prev_sha256; /* hex of the last body; NULL/"" none: an
+	                          * equal body is NOT_MODIFIED as well */
+	size_t  max_bytes; /* cap; 0 or above MOD_MAX_FEED_BYTES: that */
+	int64_t timeout_ms; /* whole fetch; <= 0: the default */
+	int64_t connect_timeout_ms; /* <= 0: the default */
+};
+
+struct feed_fetch_result {
+	enum feed_fetch_status status;
+	char  *body; /* UPDATED: the document, NUL-terminated; else NULL */
+	size_t len;
+	char  *etag; /* the 200's ETag (UPDATED, or NOT_MODIFIED by hash),
+	              * or NULL: keep it for the next fetch */
+	char *last_modified; /* its Last-Modified, the same way (NULL if
+	                      * absent, unparseable or in the future) */
+	char  sha256[65]; /* UPDATED, NOT_MODIFIED by hash: hex of body */
+	char *final_url; /* the URL that answered (after redirects); the
+	                  * path for a file; NULL on early errors */
+	long http_status; /* last HTTP status; 0 for a file or none */
+	bool verified; /* the signature was checked and is good */
+	struct mod_err err; /* ERROR: code and message; else code 0 */
+};
+
+/*
+ * feed_fetch: fetch per o into *out (overwritten; free it with
+ * feed_fetch_result_free() whatever the return value).  Returns 0 with
+ * status UPDATED or NOT_MODIFIED; otherwise status is ERROR and the
+ * return value (also out->err.code) is MOD_EINVAL (bad options or URL,
+ * a refused scheme or redirect, a redirect loop, a 304 to an
+ * unconditional request), MOD_ETOOBIG (over max_bytes), MOD_ETIMEDOUT,
+ * MOD_EIO (network, TLS, file, any other HTTP status), MOD_ENOENT (no
+ * such file, HTTP 404 or 410) or MOD_EAUTH (signature missing, malformed
+ * or not verifying).  An empty 200 body is returned as UPDATED: the
+ * parser calls an empty feed an error.  Messages name the URL or path,
+ * never the auth header.
+ */
+int feed_fetch(const struct feed_fetch_opts *o,
+    struct feed_fetch_result                *out) MOD_MUSTCHECK;
+
+/* feed_fetch_result_free: free the strings; r may be reused.  NULL-safe. */
+void feed_fetch_result_free(struct feed_fetch_result *r);
+
+/* feed_fetch_status_name: "updated", "not_modified", "error". */
+const char *feed_fetch_status_name(enum feed_fetch_status s);
 
 #endif /* MODERD_FEEDS_H */

@@ -66,7 +66,7 @@ struct api_ctx {
 typedef void (*api_fn)(struct api_ctx *c);
 
 /* Route flags. */
-#define API_BODY 0x1 /* a JSON object body is required */
+#define API_BODY 0x1 /* a JSON object body (an empty body reads as {}) */
 
 struct api_route {
 	const char *method;
@@ -80,6 +80,16 @@ struct api_route {
 /* The modules' tables (each ends at its count). */
 extern const struct api_route api_queue_routes[];
 extern const size_t           api_queue_nroutes;
+extern const struct api_route api_admin_routes[];
+extern const size_t           api_admin_nroutes;
+extern const struct api_route api_audit_routes[];
+extern const size_t           api_audit_nroutes;
+extern const struct api_route api_stats_routes[];
+extern const size_t           api_stats_nroutes;
+extern const struct api_route api_feeds_routes[];
+extern const size_t           api_feeds_nroutes;
+extern const struct api_route api_publish_routes[];
+extern const size_t           api_publish_nroutes;
 
 /* What the API needs from the daemon; borrowed until api_stop(). */
 struct api_init {
@@ -87,6 +97,12 @@ struct api_init {
 	int64_t     stmt_timeout_ms;
 	void       *arg; /* api_ctx.arg (the daemon's context) */
 };
+
+/*
+ * Handlers read the running configuration (conf_get()) per call; when
+ * none is installed (tests), the defaults.  Each HTTP worker uses one
+ * pooled connection at a time (at most MOD_API_POOL_COUNT are kept).
+ */
 
 /*
  * api_start: build the http_route table of every module (*routes, *n,
@@ -129,5 +145,63 @@ void api_error_rv(struct api_ctx *c, int rv, const char *fmt, ...)
  * new JSON string, or json_null() for INT64_MIN. */
 void    api_time(int64_t ms, char *out, size_t outsz);
 json_t *api_json_time(int64_t ms);
+
+/*
+ * Query parameters, checked.  Each returns 0, or answers 400 bad_request
+ * naming the parameter and returns MOD_EINVAL (the handler just returns).
+ * An absent parameter leaves *out at the caller's default.
+ */
+/* api_query_str: valid UTF-8 of at most max bytes; *out borrowed. */
+int api_query_str(
+    struct api_ctx *c, const char *name, size_t max, const char **out);
+/* api_query_int: a decimal integer in [lo, hi]. */
+int api_query_int(
+    struct api_ctx *c, const char *name, int64_t lo, int64_t hi, int64_t *out);
+/* api_query_time: ISO 8601, or a duration back from now ("7d", "24h"), to
+ * ms since the epoch. */
+int api_query_time(struct api_ctx *c, const char *name, int64_t *out);
+/* api_query_limit: "limit", default MOD_API_LIMIT_DEFAULT_COUNT, at most
+ * MOD_API_LIMIT_MAX_COUNT. */
+int api_query_limit(struct api_ctx *c, size_t *limit);
+
+/*
+ * Cursors: a keyset position of n (1 to API_CURSOR_MAX_VALUES) integers,
+ * written as an opaque token.  api_cursor_make writes it into out (at
+ * least API_CURSOR_BYTES); api_query_cursor reads the "cursor" parameter
+ * back: 0 with *found false when absent, 0 with v filled and *found true,
+ * or 400 and MOD_EINVAL when it is not one of ours with n values.
+ * api_json_cursor: a JSON string of the cursor, or json_null() when
+ * more is false (the last page).
+ */
+#define API_CURSOR_MAX_VALUES 4
+#define API_CURSOR_BYTES (API_CURSOR_MAX_VALUES * 21 + 4)
+void    api_cursor_make(const int64_t *v, size_t n, char *out, size_t outsz);
+int     api_query_cursor(struct api_ctx *c, int64_t *v, size_t n, bool *found);
+json_t *api_json_cursor(bool more, const int64_t *v, size_t n);
+
+/*
+ * Body fields.  Every handler of an API_BODY route first calls
+ * api_body_allow() with the fields it knows (a NULL-terminated list): an
+ * unknown field is a 400.  The getters then read one field each; they
+ * return 0, or answer 400 (wrong type, too long, not UTF-8, missing when
+ * API_REQ) and return MOD_EINVAL.  API_NULL lets JSON null through (as
+ * NULL / -1).  An absent field leaves *out untouched, so set the default
+ * first; api_body_has() tells whether a field is present at all.
+ */
+#define API_REQ 0x1 /* the field must be present */
+#define API_NULL 0x2 /* null is allowed */
+int  api_body_allow(struct api_ctx *c, const char *const *fields);
+bool api_body_has(const struct api_ctx *c, const char *name);
+/* api_body_str: a string of at most max bytes; *out borrowed from body. */
+int api_body_str(struct api_ctx *c, const char *name, unsigned fl, size_t max,
+    const char **out);
+/* api_body_bool: true/false to 1/0 (null: -1). */
+int api_body_bool(struct api_ctx *c, const char *name, unsigned fl, int *out);
+/* api_body_int: an integer in [lo, hi]. */
+int api_body_int(struct api_ctx *c, const char *name, unsigned fl, int64_t lo,
+    int64_t hi, int64_t *out);
+/* api_body_enum: a string among choices (NULL-terminated); *out borrowed. */
+int api_body_enum(struct api_ctx *c, const char *name, unsigned fl,
+    const char *const *choices, const char **out);
 
 #endif /* MODERD_API_H */

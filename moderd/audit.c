@@ -11,13 +11,19 @@
  * in one REPEATABLE READ snapshot and recomputes every hash in C, from the
  * stored columns, so a server-side function that was altered cannot vouch
  * for rows it would itself have hashed differently.  The canonical text
- * built by audit_hash_row() must stay byte-identical to audit_row_hash in
- * store_schema.c; the tests check that freshly written rows verify.
+ * and the walk live in audit_chain.c, shared with `moderctl audit
+ * verify`; the tests check that freshly written rows verify.
+ *
+ * Listing (GET /v1/audit) is newest first with a keyset cursor (id <
+ * cursor), so a page costs the same however deep it is.  Exporting reads
+ * the same pages as verifying, oldest first, in one snapshot, into the
+ * caller's capped buffer: memory is bounded by that cap, and an export
+ * that would pass it fails rather than being cut silently.
  *
  * What it deliberately does not do: anchor the head hash outside the
  * database (an attacker who can rewrite every row and the head can
  * rebuild a consistent chain; exporting the head hash is how an operator
- * pins it), and export (that is moderctl's job, issue 5).
+ * pins it).
  */
 #include <inttypes.h>
 #include <stdbool.h>
@@ -26,7 +32,6 @@
 #include <string.h>
 
 #include <libpq-fe.h>
-#include <sodium.h>
 
 #include "audit.h"
 #include "log.h"
@@ -52,46 +57,73 @@ static const char SQL_BEGIN_SNAPSHOT[]
     = "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY";
 static const char SQL_SELECT_AUDIT_HEAD[]
     = "SELECT last_id, hash FROM audit_head WHERE one";
+/* The columns of a row, with at as hashed (microseconds, UTC). */
+#define AUDIT_SQL_COLS                                                        \
+	"SELECT id, to_char(at AT TIME ZONE 'UTC',"                           \
+	" 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') AS at_text, actor, action,"    \
+	" target_type, target_id, proposal_id, reason, evidence_ref,"         \
+	" revision, prev_hash, hash FROM audit"
+/* $1 since, $2 until: milliseconds since the epoch, or NULL. */
+#define AUDIT_SQL_RANGE                                                       \
+	" ($1::bigint IS NULL OR at >= to_timestamp($1::bigint / 1000.0))"    \
+	" AND ($2::bigint IS NULL OR at < to_timestamp($2::bigint / 1000.0))"
 static const char SQL_SELECT_AUDIT_PAGE[]
-    = "SELECT id, to_char(at AT TIME ZONE 'UTC',"
-      " 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') AS at_text, actor, action,"
-      " target_type, target_id, proposal_id, reason, evidence_ref,"
-      " revision, prev_hash, hash"
-      " FROM audit WHERE id > $1::bigint ORDER BY id LIMIT $2::integer";
+    = AUDIT_SQL_COLS " WHERE" AUDIT_SQL_RANGE " AND id > $3::bigint"
+                     " ORDER BY id LIMIT $4::integer";
+static const char SQL_SELECT_AUDIT_LIST[] = AUDIT_SQL_COLS
+    " WHERE" AUDIT_SQL_RANGE " AND ($3::bigint IS NULL OR id < $3::bigint)"
+    " AND ($4::text IS NULL OR actor = $4::text)"
+    " AND ($5::text IS NULL OR action = $5::text)"
+    " AND ($6::bigint IS NULL OR proposal_id = $6::bigint)"
+    " AND ($7::text IS NULL OR strpos(target_id, $7::text) > 0"
+    "  OR strpos(reason, $7::text) > 0)"
+    " ORDER BY id DESC LIMIT $8::integer";
 
-/* The first row's prev_hash. */
-#define AUDIT_ZERO_HASH                                                       \
-	"0000000000000000000000000000000000000000000000000000000000000000"
-#define AUDIT_HASH_HEX_LEN 64
-
-/* Column names of audit_row.fields, in canonical order. */
-static const char *const audit_field_cols[]
-    = { "actor", "action", "target_type", "target_id", "proposal_id", "reason",
-	      "evidence_ref", "revision" };
-
-/* Index of proposal_id in audit_field_cols: a number or ~, no length. */
-#define AUDIT_COL_PROPOSAL 4
-
-/* Columns of one audit row, borrowed from a result. */
-struct audit_row {
-	int64_t     id;
-	const char *id_text;
-	const char *at_text;
-	const char *fields[nitems(audit_field_cols)];
-	const char *prev_hash;
-	const char *hash;
+/* Parameters of SQL_SELECT_AUDIT_LIST, the first four of PAGE. */
+enum {
+	AUDIT_P_SINCE,
+	AUDIT_P_UNTIL,
+	AUDIT_P_ID,
+	AUDIT_P_ACTOR,
+	AUDIT_P_ACTION,
+	AUDIT_P_PROPOSAL,
+	AUDIT_P_Q,
+	AUDIT_P_LIMIT,
+	AUDIT_P_COUNT
 };
 
-/* State carried across pages while verifying. */
+/* $4 of SQL_SELECT_AUDIT_PAGE: the page size. */
+#define AUDIT_P_PAGE_LIMIT AUDIT_P_ACTOR
+
+/* Text of the numeric parameters (the strings are borrowed). */
+struct audit_params {
+	char        num[AUDIT_P_COUNT][24];
+	const char *p[AUDIT_P_COUNT];
+};
+
+/* State carried across pages while verifying or exporting. */
 struct audit_walk {
-	int64_t head_id;
-	char    head_hash[AUDIT_HASH_HEX_LEN + 1];
-	char    prev[AUDIT_HASH_HEX_LEN + 1];
-	int64_t last_id;
-	bool    head_seen;
-	int64_t rows;
-	int64_t bad_id;
+	int64_t            head_id;
+	char               head_hash[AUDIT_HASH_HEX_LEN + 1];
+	bool               head_seen;
+	int64_t            bad_id;
+	struct audit_chain chain;
+	/* exporting */
+	int64_t           since_ms, until_ms;
+	enum audit_format fmt;
+	struct buf       *out;
 };
+
+/* What to do with each row of a page; non-zero stops the walk. */
+typedef int (*audit_row_fn)(struct audit_walk *w, const struct audit_row *r);
+
+/* audit_params_num: parameter i as the decimal v. */
+static void
+audit_params_num(struct audit_params *ap, int i, int64_t v)
+{
+	snprintf(ap->num[i], sizeof(ap->num[i]), "%" PRId64, v);
+	ap->p[i] = ap->num[i];
+}
 
 int
 audit_lock(struct store *db)
@@ -128,7 +160,7 @@ audit_append(struct store *db, const char *actor, const char *action,
 		p[i] = store_text(in[i], MOD_MAX_AUDIT_TEXT_BYTES);
 	if (proposal_id > 0) {
 		snprintf(pid, sizeof(pid), "%" PRId64, proposal_id);
-		p[AUDIT_COL_PROPOSAL] = xstrdup(pid);
+		p[AUDIT_F_PROPOSAL] = xstrdup(pid);
 	}
 	rv = store_query(db, "audit: append", SQL_INSERT_AUDIT,
 	    (int) nitems(p), (const char *const *) p, NULL, NULL, &res);
@@ -140,54 +172,6 @@ audit_append(struct store *db, const char *actor, const char *action,
 	for (i = 0; i < nitems(p); i++)
 		free(p[i]);
 	return rv;
-}
-
-static void
-audit_hash_raw(crypto_hash_sha256_state *st, const char *s)
-{
-	crypto_hash_sha256_update(st, (const unsigned char *) s, strlen(s));
-}
-
-/* audit_hash_field: "|" and the canonical form of one text field: "~"
- * for NULL, else BYTES:VALUE (audit_field() in the schema). */
-static void
-audit_hash_field(crypto_hash_sha256_state *st, const char *v)
-{
-	char len[24];
-
-	audit_hash_raw(st, "|");
-	if (v == NULL) {
-		audit_hash_raw(st, "~");
-		return;
-	}
-	snprintf(len, sizeof(len), "%zu:", strlen(v));
-	audit_hash_raw(st, len);
-	audit_hash_raw(st, v);
-}
-
-/* audit_hash_row: hex SHA-256 of prev_hash and the row's canonical text. */
-static void
-audit_hash_row(const struct audit_row *r, char out[AUDIT_HASH_HEX_LEN + 1])
-{
-	crypto_hash_sha256_state st;
-	unsigned char            h[crypto_hash_sha256_BYTES];
-	size_t                   i;
-
-	crypto_hash_sha256_init(&st);
-	audit_hash_raw(&st, r->prev_hash);
-	audit_hash_raw(&st, "|moderd-audit-1|");
-	audit_hash_raw(&st, r->id_text);
-	audit_hash_raw(&st, "|");
-	audit_hash_raw(&st, r->at_text);
-	for (i = 0; i < nitems(audit_field_cols); i++) {
-		if (i == AUDIT_COL_PROPOSAL) {
-			audit_hash_raw(&st, "|");
-			audit_hash_raw(&st, r->fields[i] ? r->fields[i] : "~");
-		} else
-			audit_hash_field(&st, r->fields[i]);
-	}
-	crypto_hash_sha256_final(&st, h);
-	sodium_bin2hex(out, AUDIT_HASH_HEX_LEN + 1, h, sizeof(h));
 }
 
 /* audit_col: value of column name in row i, NULL for SQL NULL. */
@@ -213,63 +197,94 @@ audit_row_read(const PGresult *res, int i, struct audit_row *r)
 	r->at_text = audit_col(res, i, "at_text");
 	r->prev_hash = audit_col(res, i, "prev_hash");
 	r->hash = audit_col(res, i, "hash");
-	for (j = 0; j < nitems(audit_field_cols); j++)
-		r->fields[j] = audit_col(res, i, audit_field_cols[j]);
+	for (j = 0; j < AUDIT_F_COUNT; j++)
+		r->fields[j] = audit_col(res, i, audit_field_name(j));
 	if (r->id_text == NULL || r->at_text == NULL || r->prev_hash == NULL
 	    || r->hash == NULL)
 		return MOD_EINVAL;
 	return mod_strtonum(r->id_text, 1, INT64_MAX, &r->id);
 }
 
-/* audit_check_row: advance the walk over one row; false if it is bad. */
-static bool
-audit_check_row(struct audit_walk *w, const struct audit_row *r)
+/* audit_params_init: every parameter NULL but the time range. */
+static void
+audit_params_init(struct audit_params *ap, int64_t since_ms, int64_t until_ms)
 {
-	char want[AUDIT_HASH_HEX_LEN + 1];
-
-	w->rows++;
-	if (r->id > w->head_id || strcmp(r->prev_hash, w->prev) != 0)
-		return false;
-	audit_hash_row(r, want);
-	if (strcmp(want, r->hash) != 0)
-		return false;
-	if (r->id == w->head_id) {
-		if (strcmp(r->hash, w->head_hash) != 0)
-			return false;
-		w->head_seen = true;
-	}
-	mod_strlcpy(w->prev, r->hash, sizeof(w->prev));
-	w->last_id = r->id;
-	return true;
+	memset(ap, 0, sizeof(*ap));
+	if (since_ms != INT64_MIN)
+		audit_params_num(ap, AUDIT_P_SINCE, since_ms);
+	if (until_ms != INT64_MIN)
+		audit_params_num(ap, AUDIT_P_UNTIL, until_ms);
 }
 
-/* audit_verify_page: check the next page; *more false at the end. */
+/* audit_verify_row: check one row against the chain and the head. */
 static int
-audit_verify_page(struct store *db, struct audit_walk *w, bool *more)
+audit_verify_row(struct audit_walk *w, const struct audit_row *r)
 {
-	PGresult        *res = NULL;
-	struct audit_row r;
-	char             after[24], limit[16];
-	const char      *params[2] = { after, limit };
-	int              i, n, rv;
+	const char *why;
+
+	if (r->id > w->head_id || audit_chain_step(&w->chain, r, &why) != 0)
+		goto bad;
+	if (r->id == w->head_id) {
+		if (strcmp(r->hash, w->head_hash) != 0)
+			goto bad;
+		w->head_seen = true;
+	}
+	return 0;
+bad:
+	w->bad_id = r->id;
+	return MOD_EINVAL;
+}
+
+/* audit_export_row: append one row in the export's format. */
+static int
+audit_export_row(struct audit_walk *w, const struct audit_row *r)
+{
+	json_t *o;
+	char   *s;
+	int     rv;
+
+	w->chain.rows++;
+	if (w->fmt == AUDIT_FMT_CSV)
+		return audit_row_csv(r, w->out);
+	o = audit_row_json(r);
+	s = json_dumps(o, JSON_COMPACT);
+	json_decref(o);
+	if (s == NULL)
+		return MOD_EINTERNAL;
+	rv = buf_printf(w->out, "%s\n", s); /* all or nothing */
+	free(s);
+	return rv;
+}
+
+/*
+ * audit_walk_page: hand the rows of the next page (oldest first, after
+ * *after) to fn; *more false at the end.  A row that cannot be read is
+ * MOD_EINVAL with w->bad_id; fn's non-zero return stops the walk.
+ */
+static int
+audit_walk_page(struct store *db, struct audit_walk *w, audit_row_fn fn,
+    int64_t *after, bool *more)
+{
+	struct audit_params ap;
+	struct audit_row    r;
+	PGresult           *res = NULL;
+	int                 i, n, rv;
 
 	*more = false;
-	snprintf(after, sizeof(after), "%" PRId64, w->last_id);
-	snprintf(limit, sizeof(limit), "%d", MOD_AUDIT_VERIFY_PAGE_COUNT);
-	rv = store_query(db, "audit: verify", SQL_SELECT_AUDIT_PAGE, 2, params,
-	    NULL, NULL, &res);
-	if (rv != 0)
-		goto out;
-	n = PQntuples(res);
-	for (i = 0; i < n; i++) {
-		if (audit_row_read(res, i, &r) != 0
-		    || !audit_check_row(w, &r)) {
-			w->bad_id = r.id > 0 ? r.id : w->last_id + 1;
-			goto out;
-		}
+	audit_params_init(&ap, w->since_ms, w->until_ms);
+	audit_params_num(&ap, AUDIT_P_ID, *after);
+	audit_params_num(&ap, AUDIT_P_PAGE_LIMIT, MOD_AUDIT_VERIFY_PAGE_COUNT);
+	rv = store_query(db, "audit: read page", SQL_SELECT_AUDIT_PAGE, 4,
+	    ap.p, NULL, NULL, &res);
+	n = rv == 0 ? PQntuples(res) : 0;
+	for (i = 0; i < n && rv == 0; i++) {
+		if (audit_row_read(res, i, &r) != 0) {
+			w->bad_id = *after + 1;
+			rv = MOD_EINVAL;
+		} else if ((rv = fn(w, &r)) == 0)
+			*after = r.id;
 	}
-	*more = n == MOD_AUDIT_VERIFY_PAGE_COUNT;
-out:
+	*more = rv == 0 && n == MOD_AUDIT_VERIFY_PAGE_COUNT;
 	store_clear(res);
 	return rv;
 }
@@ -302,6 +317,27 @@ out:
 	return rv;
 }
 
+/* audit_walk: every page, in one read-only snapshot; with head, first
+ * read where the chain should end. */
+static int
+audit_walk(struct store *db, struct audit_walk *w, audit_row_fn fn, bool head)
+{
+	int64_t after = 0;
+	bool    more = true;
+	int     rv;
+
+	rv = store_exec(db, "audit: snapshot", SQL_BEGIN_SNAPSHOT, 0, NULL);
+	if (rv != 0)
+		return rv;
+	if (head && (rv = audit_read_head(db, w)) != 0)
+		goto out;
+	while (more && rv == 0)
+		rv = audit_walk_page(db, w, fn, &after, &more);
+out:
+	store_rollback(db);
+	return rv;
+}
+
 /* audit_walk_end: the verdict once every row has been read. */
 static int
 audit_walk_end(const struct audit_walk *w, int64_t *first_bad_id)
@@ -322,28 +358,93 @@ int
 audit_verify(struct store *db, int64_t *first_bad_id, int64_t *rows)
 {
 	struct audit_walk w;
-	bool              more = true;
 	int               rv;
 
 	*first_bad_id = 0;
 	if (rows != NULL)
 		*rows = 0;
 	memset(&w, 0, sizeof(w));
-	mod_strlcpy(w.prev, AUDIT_ZERO_HASH, sizeof(w.prev));
-	if (sodium_init() < 0)
+	w.since_ms = w.until_ms = INT64_MIN;
+	if (audit_chain_init(&w.chain) != 0)
 		return MOD_EINTERNAL;
-	rv = store_exec(db, "audit: verify", SQL_BEGIN_SNAPSHOT, 0, NULL);
+	rv = audit_walk(db, &w, audit_verify_row, true);
+	if (rv == 0 || (rv == MOD_EINVAL && w.bad_id != 0))
+		rv = audit_walk_end(&w, first_bad_id);
+	if (rows != NULL)
+		*rows = w.chain.rows;
+	return rv;
+}
+
+int
+audit_export(struct store *db, int64_t since_ms, int64_t until_ms,
+    enum audit_format fmt, struct buf *out)
+{
+	struct audit_walk w;
+	int               rv;
+
+	memset(&w, 0, sizeof(w));
+	w.since_ms = since_ms;
+	w.until_ms = until_ms;
+	w.fmt = fmt;
+	w.out = out;
+	if (fmt == AUDIT_FMT_CSV
+	    && (rv = buf_appends(out, AUDIT_CSV_HEADER "\n")) != 0)
+		return rv;
+	rv = audit_walk(db, &w, audit_export_row, false);
+	if (rv == MOD_EINVAL) {
+		log_warnx("audit: export: row after %" PRId64 " is unreadable",
+		    w.bad_id - 1);
+		rv = MOD_EDB;
+	}
+	return rv;
+}
+
+/* audit_list_params: the filter as statement parameters. */
+static int
+audit_list_params(const struct audit_filter *f, struct audit_params *ap)
+{
+	if (f->limit < 1 || f->limit > MOD_MAX_AUDIT_LIST_COUNT)
+		return MOD_EINVAL;
+	audit_params_init(ap, f->since_ms, f->until_ms);
+	if (f->before_id > 0)
+		audit_params_num(ap, AUDIT_P_ID, f->before_id);
+	if (f->proposal_id > 0)
+		audit_params_num(ap, AUDIT_P_PROPOSAL, f->proposal_id);
+	audit_params_num(
+	    ap, AUDIT_P_LIMIT, f->limit + 1); /* one more: is
+	                                         there a next page? */
+	ap->p[AUDIT_P_ACTOR] = f->actor;
+	ap->p[AUDIT_P_ACTION] = f->action;
+	ap->p[AUDIT_P_Q] = f->q;
+	return 0;
+}
+
+int
+audit_list(struct store *db, const struct audit_filter *f, json_t **rows,
+    int64_t *next_before)
+{
+	struct audit_params ap;
+	struct audit_row    r;
+	PGresult           *res = NULL;
+	int                 i, n, rv;
+
+	*rows = NULL;
+	*next_before = 0;
+	if ((rv = audit_list_params(f, &ap)) != 0)
+		return rv;
+	rv = store_query(db, "audit: list", SQL_SELECT_AUDIT_LIST,
+	    AUDIT_P_COUNT, ap.p, NULL, NULL, &res);
 	if (rv != 0)
 		return rv;
-	if ((rv = audit_read_head(db, &w)) != 0)
-		goto out;
-	while (more && rv == 0)
-		rv = audit_verify_page(db, &w, &more);
-	if (rv == 0)
-		rv = audit_walk_end(&w, first_bad_id);
-out:
-	store_rollback(db);
-	if (rows != NULL)
-		*rows = w.rows;
-	return rv;
+	*rows = json_array();
+	n = PQntuples(res);
+	for (i = 0; i < n && i < f->limit; i++) {
+		if (audit_row_read(res, i, &r) != 0)
+			continue; /* cannot happen: the columns are NOT NULL */
+		json_array_append_new(*rows, audit_row_json(&r));
+		if (n > f->limit)
+			*next_before = r.id;
+	}
+	store_clear(res);
+	return 0;
 }

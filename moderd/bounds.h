@@ -61,6 +61,9 @@
 #define MOD_STORE_RETRY_MAX_MS 10000 /* reconnect delay ceiling */
 #define MOD_STORE_CONNECT_TIMEOUT_S 10 /* libpq connect_timeout */
 #define MOD_MAX_QUEUE_BATCH_COUNT 10000 /* records in one transaction */
+#define MOD_MAX_STORE_PIPE_COUNT                                              \
+	(4 * MOD_MAX_QUEUE_BATCH_COUNT) /* statements in one pipeline */
+#define MOD_MAX_STORE_PREPARED_COUNT 32 /* prepared statements a session */
 #define MOD_MAX_EVIDENCE_COUNT 50 /* evidence snapshots per proposal */
 #define MOD_MAX_SNAPSHOT_HITS_COUNT 64 /* hits kept in one snapshot */
 #define MOD_MAX_SNAPSHOT_TEXTS_COUNT 8 /* named texts in one snapshot */
@@ -69,11 +72,25 @@
 #define MOD_MAX_DEAD_LETTER_BYTES (64 * 1024) /* payload kept */
 #define MOD_MAX_AUDIT_TEXT_BYTES 4096 /* one text field of an audit row */
 #define MOD_AUDIT_VERIFY_PAGE_COUNT 1000 /* rows fetched at a time */
+#define MOD_MAX_AUDIT_LIST_COUNT 200 /* rows in one GET /v1/audit page */
+#define MOD_MAX_AUDIT_EXPORT_BYTES                                            \
+	(64 * 1024 * 1024) /* one audit export: narrow the range beyond */
+#define MOD_MAX_USERS_JSON_BYTES (1024 * 1024) /* GET /v1/users answer */
+#define MOD_MAX_STATS_JSON_BYTES                                              \
+	(4 * 1024 * 1024) /* one GET /v1/stats/... answer */
 #define MOD_MAX_QUEUE_LIST_COUNT 1000 /* items in one queue_list() */
 #define MOD_MAX_USER_NAME_BYTES 64 /* `moderd user add NAME` */
 #define MOD_MAX_KEY_BYTES 256 /* a dedup key, object or target id */
 #define MOD_MAX_ACCT_BYTES 512 /* user@domain of a target */
 #define MOD_MAX_QUEUE_RULES_BYTES 256 /* rule list of a listed item */
+
+/* moderctl online mode (the API client) */
+#define MOD_MAX_CTL_REPLY_BYTES (16 * 1024 * 1024) /* one API answer */
+#define MOD_CTL_CONNECT_TIMEOUT_MS 10000 /* TCP (and TLS) set-up */
+#define MOD_CTL_TIMEOUT_MS 60000 /* one whole API call */
+#define MOD_CTL_EXPORT_TIMEOUT_MS 600000 /* an audit export */
+#define MOD_MAX_CTL_URL_BYTES 2048 /* base URL plus path and query */
+#define MOD_CTL_TEXT_COLUMN_BYTES 48 /* long text cut in tables */
 
 /* Mastodon streaming client (SSE) */
 #define MOD_MAX_SSE_FIELD_BYTES 16 /* SSE field name kept for matching */
@@ -94,11 +111,39 @@
 #define MOD_MAX_HTTP_PATH_BYTES 1024 /* request path, without the query */
 #define MOD_MAX_HTTP_PARAMS_COUNT 4 /* {name} segments in one route */
 #define MOD_MAX_HTTP_PARAM_BYTES 128 /* one {name} value */
+#define MOD_MAX_HTTP_QUERY_BYTES 4096 /* query string of a request */
+#define MOD_MAX_HTTP_QUERY_PARAMS_COUNT 32 /* query parameters seen */
+#define MOD_API_POOL_COUNT 4 /* idle API database connections kept */
+#define MOD_MAX_API_JSON_DEPTH 16 /* nesting of an API request body */
+#define MOD_API_LIMIT_DEFAULT_COUNT 50 /* a list page, by default */
+#define MOD_API_LIMIT_MAX_COUNT 200 /* a list page, at most */
+#define MOD_MAX_API_TEXT_BYTES 4096 /* a comment or reason in the API */
+#define MOD_MAX_API_NAME_BYTES 64 /* a name in the API */
+#define MOD_MAX_API_HISTORY_COUNT 500 /* audit rows shown with an item */
+#define MOD_MAX_API_ACCOUNT_HISTORY_COUNT 20 /* other items of an account */
+#define MOD_MAX_API_COMMENTS_COUNT 500 /* comments shown with an item */
+#define MOD_MAX_API_BULK_COUNT 200 /* ids in one bulk call */
 #define MOD_MAX_HTTP_QUEUE_COUNT 256 /* requests waiting for a worker */
 #define MOD_HTTP_WORKERS_COUNT 2 /* threads for blocking routes */
 #define MOD_HTTP_BODY_TIMEOUT_MS 10000 /* to receive a request body */
+#define MOD_MAX_CONSOLE_FILE_BYTES (512 * 1024) /* one console file */
+#define MOD_MAX_CONSOLE_FILES_COUNT 64 /* files embedded in the console */
+#define MOD_MAX_CONSOLE_NAME_BYTES 64 /* a console file name */
 #define MOD_MAX_METRICS_BYTES (8 * 1024 * 1024) /* one /metrics page */
 #define MOD_METRICS_LATENCY_BUCKETS_COUNT 13 /* histogram, without +Inf */
+
+/* dispatch of decided items to Mastodon (dispatch.c, queue_dispatch.c) */
+#define MOD_MAX_DISPATCH_WORKERS_COUNT 16 /* dispatch_workers */
+#define MOD_MAX_DISPATCH_RESPONSE_BYTES (64 * 1024) /* one API answer */
+#define MOD_MAX_DISPATCH_FORM_BYTES (32 * 1024) /* one request body */
+#define MOD_MAX_DISPATCH_ERROR_BYTES 512 /* error text of a dispatch */
+#define MOD_MAX_DISPATCH_URL_BYTES 2048 /* mastodon_url + API path */
+#define MOD_DISPATCH_POLL_MS 1000 /* due rows are looked for this often */
+#define MOD_DISPATCH_PLAN_BATCH_COUNT 1000 /* items planned per statement */
+#define MOD_DISPATCH_BACKOFF_MIN_MS 1000 /* first retry delay */
+#define MOD_DISPATCH_LEASE_SLACK_MS 30000 /* lease beyond the timeouts */
+#define MOD_DISPATCH_CONNECT_TIMEOUT_MS 10000 /* TCP and TLS set-up */
+#define MOD_DISPATCH_LOOKUP_PAGES_COUNT 100 /* domain block list pages */
 
 /* blocklist feeds: parsing (feeds/feed_parse.c and the format parsers) */
 #define MOD_MAX_FEED_BYTES (64 * 1024 * 1024) /* one feed document */
@@ -120,5 +165,24 @@
 	                    */
 #define MOD_MAX_FEED_CHANGES_PAGE_COUNT                                       \
 	10000 /* change feed records per page */
+
+/* blocklist feeds: fetching (feeds/feed_fetch.c, moderd/ctl_feeds.c) */
+#define MOD_FEED_FETCH_MAX_REDIRECTS_COUNT 5 /* hops followed */
+#define MOD_FEED_FETCH_TIMEOUT_MS 30000 /* whole fetch, by default */
+#define MOD_FEED_FETCH_MAX_TIMEOUT_MS 600000 /* whole fetch, at most */
+#define MOD_FEED_FETCH_CONNECT_TIMEOUT_MS 10000 /* TCP and TLS set-up */
+#define MOD_MAX_FEED_URL_BYTES 2048 /* a feed or redirect URL */
+#define MOD_MAX_FEED_SIG_BYTES 1024 /* a detached .sig document */
+#define MOD_MAX_FEED_HEADER_BYTES 1024 /* an ETag or Last-Modified kept */
+#define MOD_MAX_FEED_DOMAINS_FILE_BYTES                                       \
+	(64 * 1024 * 1024) /* an excludes or known-domains file */
+#define MOD_MAX_FEED_KNOWN_DOMAINS_COUNT 2000000 /* names in that file */
+
+/* blocklist feeds in the daemon (moderd/feedsync.c, api_publish.c) */
+#define MOD_FEED_JITTER_PCT 10 /* +- jitter of a feed's refresh interval */
+#define MOD_FEED_BACKOFF_MAX_MS (6 * 3600 * 1000) /* delay after failures */
+#define MOD_FEED_SCHED_IDLE_MS 60000 /* scheduler re-reads the config */
+#define MOD_FEED_START_DELAY_MS 2000 /* first run after start-up */
+#define MOD_MAX_PUBLISH_KEY_BYTES 4096 /* the publish_key file */
 
 #endif /* MODERD_BOUNDS_H */

@@ -50,6 +50,7 @@
 #include <string.h>
 
 #include "conf.h"
+#include "feeds.h"
 #include "lex.h"
 #include "log.h"
 #include "util.h"
@@ -184,6 +185,10 @@ static void conf_thresholds_check(const void *base, const struct conf_ctx *cx);
 
 static const char *const conf_log_levels[] = { "info", "debug", NULL };
 
+/* Index = enum conf_two_person. */
+static const char *const conf_two_person_names[]
+    = { "none", "sensitive", "silence", "suspend", NULL };
+
 /* Index = enum rule_action; the same names as rule_action_name(). */
 static const char *const conf_action_names[]
     = { "none", "flag", "sensitive", "delete", "silence", "suspend" };
@@ -226,11 +231,54 @@ static const struct conf_key conf_stream_keys[] = {
 static const struct conf_table conf_stream_table
     = CONF_BLOCK_TABLE(conf_stream_keys, struct conf_stream, NULL);
 
+static void conf_feed_check(const void *base, const struct conf_ctx *cx);
+
+#define KFEED(n, t, f, d, lo, hi, fl)                                         \
+	CONF_KEY(struct conf_feed, n, t, f, d, lo, hi, fl)
+static const struct conf_key conf_feed_keys[] = {
+	KFEED("auth_header", STR, auth_header, "", 0, 0, CONF_F_EMPTY),
+	KFEED("format", STR, format, "auto", 0, 0, 0),
+	KFEED(
+	    "max_bytes", SIZE, max_bytes, "16m", 1024, MOD_MAX_FEED_BYTES, 0),
+	KFEED("max_severity", STR, max_severity, "suspend", 0, 0, 0),
+	KFEED("path", PATH, path, "", 0, 0, CONF_F_EMPTY),
+	KFEED("pubkey", STR, pubkey, "", 0, 0, CONF_F_EMPTY),
+	KFEED("refresh", MS, refresh_ms, "1h", 0, 2592000000, 0),
+	KFEED("signature_url", STR, signature_url, "", 0,
+	    MOD_MAX_FEED_URL_BYTES - 1, CONF_F_EMPTY),
+	KFEED("timeout", MS, timeout_ms, "30s", 1000,
+	    MOD_FEED_FETCH_MAX_TIMEOUT_MS, 0),
+	KFEED("trust", DOUBLE, trust, "1.0", 0, 1000, 0),
+	KFEED(
+	    "url", STR, url, "", 0, MOD_MAX_FEED_URL_BYTES - 1, CONF_F_EMPTY),
+};
+static const struct conf_table conf_feed_table
+    = CONF_BLOCK_TABLE(conf_feed_keys, struct conf_feed, conf_feed_check);
+
+static const char *const conf_feeds_merge_names[] = { "max", "min", NULL };
+
 static const struct conf_key conf_keys[] = {
+	KF("actions_pub", STR, actions_pub, "", 0, 0, CONF_F_EMPTY),
 	K("db_batch_count", UINT, db_batch_count, "256", 1, 10000),
 	K("db_batch_ms", MS, db_batch_ms, "5ms", 0, 1000),
 	KF("db_dsn", STR, db_dsn, "", 0, 0, CONF_F_EMPTY),
 	K("db_stmt_timeout_ms", MS, db_stmt_timeout_ms, "5s", 100, 600000),
+	K("dispatch_backoff_max", MS, dispatch_backoff_max_ms, "5m", 1000,
+	    86400000),
+	K("dispatch_max_attempts", UINT, dispatch_max_attempts, "8", 1, 1000),
+	K("dispatch_timeout", MS, dispatch_timeout_ms, "30s", 100, 600000),
+	K("dispatch_workers", UINT, dispatch_workers, "1", 1,
+	    MOD_MAX_DISPATCH_WORKERS_COUNT),
+	CONF_KEY_BLOCKS(struct conf, "feed", feed, struct conf_feed, nfeed,
+	    &conf_feed_table),
+	KF("feeds_exclude_file", PATH, feeds_exclude_file, "", 0, 0,
+	    CONF_F_EMPTY),
+	KF("feeds_known_domains_file", PATH, feeds_known_domains_file, "", 0,
+	    0, CONF_F_EMPTY),
+	K("feeds_max_share", DOUBLE, feeds_max_share, "0.2", 0, 1),
+	CONF_KEY_ENUM(struct conf, "feeds_merge", feeds_merge, "max",
+	    conf_feeds_merge_names),
+	K("feeds_quorum", DOUBLE, feeds_quorum, "1.0", 0, 64000),
 	KF("http_listen", STR, http_listen, "http://127.0.0.1:8470", 0, 0,
 	    CONF_F_EMPTY),
 	K("http_max_body_bytes", SIZE, http_max_body_bytes, "1m", 1024,
@@ -239,11 +287,15 @@ static const struct conf_key conf_keys[] = {
 	    nintake, &conf_intake_table),
 	CONF_KEY_ENUM(
 	    struct conf, "log_level", log_level, "info", conf_log_levels),
+	KF("mastodon_token", STR, mastodon_token, "", 0, 0, CONF_F_EMPTY),
+	KF("mastodon_url", STR, mastodon_url, "", 0, 0, CONF_F_EMPTY),
 	K("pg_bin_dir", PATH, pg_bin_dir, "/usr/lib/postgresql/15/bin", 0, 0),
 	K("pg_user", STR, pg_user, "postgres", 0, 0),
 	K("pipeline_queue_count", UINT, pipeline_queue_count, "4096", 16,
 	    1000000),
 	K("pipeline_workers", UINT, pipeline_workers, "2", 1, 64),
+	KF("publish_key", PATH, publish_key, "", 0, 0, CONF_F_EMPTY),
+	KF("publish_token", STR, publish_token, "", 0, 0, CONF_F_EMPTY),
 	K("re_depth_limit", UINT, re_depth_limit,
 	    CONF_XSTR(MOD_DEFAULT_RE_DEPTH_LIMIT), 100, 1000000),
 	K("re_heap_limit_kib", UINT, re_heap_limit_kib,
@@ -257,6 +309,9 @@ static const struct conf_key conf_keys[] = {
 	    nstream, &conf_stream_table),
 	CONF_KEY_SECTION(struct conf, "thresholds", thresholds,
 	    struct rule_thresholds, &conf_thresholds_table),
+	K("token_ttl", MS, token_ttl_ms, "0", 0, 315360000000),
+	CONF_KEY_ENUM(struct conf, "two_person_severity", two_person_severity,
+	    "suspend", conf_two_person_names),
 	KF("webhook_secret", STR, webhook_secret, "", 0, 0, CONF_F_EMPTY),
 };
 static const struct conf_table conf_top = CONF_TABLE(conf_keys, NULL);
@@ -804,6 +859,98 @@ conf_thresholds_check(const void *base, const struct conf_ctx *cx)
 		}
 		top = a;
 	}
+}
+
+/* ---- the feed blocks ---- */
+
+/* Where key name of table t was set in the block, else the block. */
+static struct conf_pos
+conf_key_pos(
+    const struct conf_ctx *cx, const struct conf_table *t, const char *name)
+{
+	int i = conf_key_find(t, name);
+
+	return i >= 0 && cx->pos[i].line != 0 ? cx->pos[i] : cx->at;
+}
+
+/* https://, or http:// to a loopback host (tests); feed_fetch() has the
+ * final say on every URL, redirects included. */
+static bool
+conf_feed_url_ok(const char *url)
+{
+	static const char *const ok[]
+	    = { "https://", "http://127.0.0.1:", "http://127.0.0.1/",
+		      "http://localhost:", "http://localhost/",
+		      "http://[::1]:", "http://[::1]/" };
+	size_t i;
+
+	for (i = 0; i < nitems(ok); i++)
+		if (strncmp(url, ok[i], strlen(ok[i])) == 0)
+			return url[strlen(ok[i])] != '\0';
+	return false;
+}
+
+/* Exactly one of url and path, and what goes with each. */
+static void
+conf_feed_check_source(const struct conf_feed *f, const struct conf_ctx *cx)
+{
+	const struct conf_table *t = &conf_feed_table;
+
+	if (f->url[0] == '\0' && f->path[0] == '\0')
+		conf_error(
+		    cx, cx->at, "%sone of url and path is required", cx->lead);
+	else if (f->url[0] != '\0' && f->path[0] != '\0')
+		conf_error(cx, conf_key_pos(cx, t, "path"),
+		    "%surl and path are exclusive: set only one", cx->lead);
+	else if (f->url[0] != '\0' && !conf_feed_url_ok(f->url))
+		conf_error(cx, conf_key_pos(cx, t, "url"),
+		    "%surl: must be https:// (http:// only to 127.0.0.1, "
+		    "[::1] or localhost; a local file goes in path)",
+		    cx->dot);
+	if (f->path[0] != '\0' && f->signature_url[0] != '\0')
+		conf_error(cx, conf_key_pos(cx, t, "signature_url"),
+		    "%ssignature_url: only with url (a path feed is "
+		    "verified with PATH.sig)",
+		    cx->dot);
+}
+
+/*
+ * A `feed NAME { ... }` block: its source, and the values the key types
+ * cannot check alone (names of formats and severities, the key length,
+ * a one-line auth header, a sensible refresh).
+ */
+static void
+conf_feed_check(const void *base, const struct conf_ctx *cx)
+{
+	const struct conf_feed  *f = base;
+	const struct conf_table *t = &conf_feed_table;
+	char                     q[CONF_QUOTE_BUF];
+
+	conf_feed_check_source(f, cx);
+	if (feed_format_from_name(f->format) < 0)
+		conf_error(cx, conf_key_pos(cx, t, "format"),
+		    "%sformat: unknown format \"%s\"", cx->dot,
+		    conf_quote(q, f->format));
+	if (feed_severity_from_name(f->max_severity) < 0)
+		conf_error(cx, conf_key_pos(cx, t, "max_severity"),
+		    "%smax_severity: expected noop, silence or suspend",
+		    cx->dot);
+	if (f->pubkey[0] != '\0'
+	    && strlen(f->pubkey) != FEED_PUBKEY_B64_BYTES - 1)
+		conf_error(cx, conf_key_pos(cx, t, "pubkey"),
+		    "%spubkey: expected %d base64 characters (an Ed25519 "
+		    "public key, as moderctl feeds keygen writes it)",
+		    cx->dot, FEED_PUBKEY_B64_BYTES - 1);
+	if (f->auth_header[0] != '\0'
+	    && (strchr(f->auth_header, ':') == NULL
+	        || strpbrk(f->auth_header, "\r\n") != NULL))
+		conf_error(cx, conf_key_pos(cx, t, "auth_header"),
+		    "%sauth_header: expected one \"Name: value\" line",
+		    cx->dot);
+	if (f->refresh_ms > 0 && f->refresh_ms < 60000)
+		conf_error(cx, conf_key_pos(cx, t, "refresh"),
+		    "%srefresh: at least 1m, or 0 for manual syncs only",
+		    cx->dot);
 }
 
 /* ---- the parser ---- */

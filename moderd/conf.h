@@ -63,24 +63,52 @@ struct conf_feed {
 	int64_t timeout_ms; /* whole fetch */
 };
 
+/* two_person_severity: the least severe action needing two approvals. */
+enum conf_two_person {
+	CONF_TWO_NONE, /* no action needs two */
+	CONF_TWO_SENSITIVE,
+	CONF_TWO_SILENCE, /* silence and delete */
+	CONF_TWO_SUSPEND
+};
+
+/* Values of feeds_merge, in the order of enum feed_merge_mode. */
+enum conf_feeds_merge { CONF_FEEDS_MERGE_MAX, CONF_FEEDS_MERGE_MIN };
+
 /*
  * The configuration.  Field names are the key names of moderd.conf(5);
  * strings are never NULL.  Read-only once built: share it, do not write.
  */
 struct conf {
-	uint32_t               db_batch_count;
-	int64_t                db_batch_ms;
-	char                  *db_dsn; /* "" = the embedded cluster */
-	int64_t                db_stmt_timeout_ms;
-	char                  *http_listen; /* "" = no HTTP server */
-	size_t                 http_max_body_bytes;
-	struct conf_intake    *intake;
-	size_t                 nintake;
-	int                    log_level; /* enum conf_log_level */
-	char                  *pg_bin_dir;
-	char                  *pg_user;
-	uint32_t               pipeline_queue_count;
-	uint32_t               pipeline_workers;
+	char             *actions_pub; /* nng pub URL; "" = none */
+	uint32_t          db_batch_count;
+	int64_t           db_batch_ms;
+	char             *db_dsn; /* "" = the embedded cluster */
+	int64_t           db_stmt_timeout_ms;
+	int64_t           dispatch_backoff_max_ms; /* retry delay cap */
+	uint32_t          dispatch_max_attempts;
+	int64_t           dispatch_timeout_ms; /* one Mastodon request */
+	uint32_t          dispatch_workers;
+	struct conf_feed *feed; /* `feed NAME { ... }` blocks */
+	size_t            nfeed;
+	char  *feeds_exclude_file; /* "" = none; one domain a line */
+	char  *feeds_known_domains_file; /* "" = none; one domain a line */
+	double feeds_max_share; /* safety rail of the diff; 0 = never held */
+	int    feeds_merge; /* enum conf_feeds_merge */
+	double feeds_quorum; /* total trust a merged block needs */
+	char  *http_listen; /* "" = no HTTP server */
+	size_t http_max_body_bytes;
+	struct conf_intake *intake;
+	size_t              nintake;
+	int                 log_level; /* enum conf_log_level */
+	char    *mastodon_token; /* admin API bearer token; "" = none */
+	char    *mastodon_url; /* "https://host"; "" = no dispatch calls */
+	char    *pg_bin_dir;
+	char    *pg_user;
+	uint32_t pipeline_queue_count;
+	uint32_t pipeline_workers;
+	char
+	    *publish_key; /* secret key file of the published lists; "" none */
+	char *publish_token; /* bearer token for them; "" = no token needed */
 	uint32_t               re_depth_limit;
 	uint32_t               re_heap_limit_kib;
 	uint32_t               re_match_limit;
@@ -90,6 +118,8 @@ struct conf {
 	struct conf_stream    *stream;
 	size_t                 nstream;
 	struct rule_thresholds thresholds; /* min[a] < 0: action a is off */
+	int64_t                token_ttl_ms; /* 0: API tokens never expire */
+	int                    two_person_severity; /* enum conf_two_person */
 	char                  *webhook_secret; /* "" = webhooks refused */
 };
 

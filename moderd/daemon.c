@@ -22,10 +22,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "api.h"
 #include "audit.h"
 #include "conf.h"
+#include "console.h"
 #include "daemon.h"
+#include "dispatch.h"
 #include "event.h"
+#include "feedsync.h"
 #include "http.h"
 #include "intake.h"
 #include "log.h"
@@ -52,17 +56,20 @@ struct daemon_health {
 };
 
 struct daemon {
-	struct conf         *conf;
-	struct ruleset      *rs;
-	struct pgembed      *pg;
-	char                 dsn[DAEMON_DSN_BYTES];
-	struct daemon_writer writer;
-	struct daemon_health health;
-	struct pipeline     *pipe;
-	struct http         *http;
-	struct intake       *intake;
-	struct stream      **streams;
-	size_t               nstreams;
+	struct conf           *conf;
+	struct ruleset        *rs;
+	struct pgembed        *pg;
+	char                   dsn[DAEMON_DSN_BYTES];
+	struct daemon_writer   writer;
+	struct daemon_health   health;
+	struct pipeline       *pipe;
+	struct http           *http;
+	struct api            *api;
+	struct intake         *intake;
+	struct stream        **streams;
+	size_t                 nstreams;
+	struct dispatch       *dispatch;
+	struct feedsync_sched *feeds;
 };
 
 /* ---- the store stage ---- */
@@ -292,6 +299,28 @@ daemon_streams_start(struct daemon *d)
 	return 0;
 }
 
+/* daemon_api_start: the /v1 API's routes into hi. */
+static int
+daemon_api_start(struct daemon *d, struct http_init *hi)
+{
+	struct api_init ai = { 0 };
+
+	ai.db_dsn = d->dsn;
+	ai.stmt_timeout_ms = d->conf->db_stmt_timeout_ms;
+	ai.arg = d;
+	return api_start(&ai, &d->api, &hi->routes, &hi->nroutes);
+}
+
+/* daemon_dispatch_start: the dispatcher of decided items. */
+static int
+daemon_dispatch_start(struct daemon *d)
+{
+	struct dispatch_opts o;
+
+	dispatch_opts_from_conf(d->conf, d->dsn, &o);
+	return dispatch_start(&o, &d->dispatch);
+}
+
 static int
 daemon_start(struct daemon *d)
 {
@@ -312,12 +341,18 @@ daemon_start(struct daemon *d)
 	hi.pipeline = d->pipe;
 	hi.health = daemon_health_check;
 	hi.health_arg = &d->health;
+	hi.static_routes = console_routes;
+	hi.nstatic_routes = console_nroutes;
 	if (d->conf->http_listen[0] != '\0'
-	    && (rv = http_start(d->conf, &hi, &d->http)) != 0)
+	    && ((rv = daemon_api_start(d, &hi)) != 0
+	        || (rv = http_start(d->conf, &hi, &d->http)) != 0))
 		return rv;
-	if ((rv = intake_start(d->conf, d->pipe, &d->intake)) != 0)
+	if ((rv = intake_start(d->conf, d->pipe, &d->intake)) != 0
+	    || (rv = daemon_streams_start(d)) != 0)
 		return rv;
-	return daemon_streams_start(d);
+	if ((rv = daemon_dispatch_start(d)) != 0)
+		return rv;
+	return feedsync_start(d->dsn, d->conf->db_stmt_timeout_ms, &d->feeds);
 }
 
 /* Everything daemon_start() started, in reverse; safe on partial starts. */
@@ -330,7 +365,10 @@ daemon_stop(struct daemon *d)
 		stream_stop(d->streams[i]);
 	free(d->streams);
 	intake_stop(d->intake);
+	feedsync_stop(d->feeds);
+	dispatch_stop(d->dispatch);
 	http_stop(d->http);
+	api_stop(d->api);
 	pipeline_free(d->pipe, DAEMON_DRAIN_MS);
 	store_close(d->writer.db);
 	store_close(d->health.db);
@@ -363,6 +401,15 @@ daemon_reload_warn(const struct conf *old, const struct conf *c)
 	    || old->nintake != c->nintake || old->nstream != c->nstream
 	    || old->pipeline_workers != c->pipeline_workers)
 		log_warnx("reload: database, HTTP, intake, stream and worker "
+		          "settings take effect at the next restart");
+	if (strcmp(old->mastodon_url, c->mastodon_url) != 0
+	    || strcmp(old->mastodon_token, c->mastodon_token) != 0
+	    || strcmp(old->actions_pub, c->actions_pub) != 0
+	    || old->dispatch_workers != c->dispatch_workers
+	    || old->dispatch_max_attempts != c->dispatch_max_attempts
+	    || old->dispatch_backoff_max_ms != c->dispatch_backoff_max_ms
+	    || old->dispatch_timeout_ms != c->dispatch_timeout_ms)
+		log_warnx("reload: mastodon_*, actions_pub and dispatch_* "
 		          "settings take effect at the next restart");
 }
 

@@ -72,6 +72,12 @@ struct http_param {
 	char        value[MOD_MAX_HTTP_PARAM_BYTES + 1];
 };
 
+/* One query-string parameter, decoded in place in http_request.query. */
+struct http_qparam {
+	const char *name;
+	const char *value;
+};
+
 struct http_request {
 	struct http_request     *next; /* worker queue */
 	struct http             *h;
@@ -87,6 +93,9 @@ struct http_request {
 	size_t                   nparams;
 	char                    *body;
 	size_t                   body_len;
+	char                    *query; /* decoded on first use; NULL before */
+	struct http_qparam       qparams[MOD_MAX_HTTP_QUERY_PARAMS_COUNT];
+	size_t                   nqparams;
 	bool                     close; /* body unread: close after reply */
 	bool                     expect; /* 100 Continue still to send */
 	char                     allow[HTTP_ALLOW_BYTES + 1]; /* for 405 */
@@ -101,6 +110,8 @@ struct http {
 	const struct http_route *routes;
 	size_t                   nroutes;
 	void                    *routes_arg;
+	const struct http_route *static_routes;
+	size_t                   nstatic;
 	char                    *secret; /* while no conf is installed */
 	size_t                   max_body; /* likewise */
 	pthread_mutex_t          mu;
@@ -120,11 +131,11 @@ static void http_post_webhook(struct http_request *r);
 
 /* The built-in routes.  More come from http_init (the /v1 API). */
 static const struct http_route http_routes[] = {
-	{ "GET", "/metrics", 0, http_get_metrics },
-	{ "GET", "/healthz", HTTP_ROUTE_BLOCKING, http_get_healthz },
+	{ "GET", "/metrics", 0, http_get_metrics, NULL },
+	{ "GET", "/healthz", HTTP_ROUTE_BLOCKING, http_get_healthz, NULL },
 	{ "POST", "/v1/webhooks/mastodon",
 	    HTTP_ROUTE_BODY | HTTP_ROUTE_BLOCKING | HTTP_ROUTE_EVENTS,
-	    http_post_webhook },
+	    http_post_webhook, NULL },
 };
 
 /* nng error codes to ours, once, where nng is called. */
@@ -158,6 +169,7 @@ http_finish(struct http_request *r, nng_http_res *res, int rv)
 	if (r->io != NULL)
 		nng_aio_reap(r->io); /* we may be inside its callback */
 	free(r->body);
+	free(r->query);
 	free(r);
 	nng_aio_set_output(aio, 0, res);
 	pthread_mutex_lock(&h->mu);
@@ -167,9 +179,27 @@ http_finish(struct http_request *r, nng_http_res *res, int rv)
 	nng_aio_finish(aio, rv);
 }
 
+/* Set the name, value pairs of hdrs (NULL-terminated; may be NULL). */
+static int
+http_res_headers(nng_http_res *res, const char *const *hdrs)
+{
+	int rv = 0;
+
+	for (; rv == 0 && hdrs != NULL && hdrs[0] != NULL; hdrs += 2)
+		rv = nng_http_res_set_header(res, hdrs[0], hdrs[1]);
+	return rv;
+}
+
 void
 http_reply(struct http_request *r, uint16_t status, const char *ctype,
     const void *body, size_t len)
+{
+	http_reply_headers(r, status, ctype, NULL, body, len);
+}
+
+void
+http_reply_headers(struct http_request *r, uint16_t status, const char *ctype,
+    const char *const *hdrs, const void *body, size_t len)
 {
 	nng_http_res *res = NULL;
 	int           rv;
@@ -182,7 +212,10 @@ http_reply(struct http_request *r, uint16_t status, const char *ctype,
 	            != 0)
 	    || (status == 405 && r->allow[0] != '\0'
 	        && (rv = nng_http_res_set_header(res, "Allow", r->allow)) != 0)
-	    || (rv = nng_http_res_copy_data(res, body ? body : "", len))
+	    || (rv = http_res_headers(res, hdrs)) != 0
+	    /* nng cannot copy 0 bytes (NNG_ENOMEM): set an empty body */
+	    || (rv = len > 0 ? nng_http_res_copy_data(res, body, len)
+	                     : nng_http_res_set_data(res, "", 0))
 	        != 0) {
 		log_warnx(
 		    "http: could not build a response: %s", nng_strerror(rv));
@@ -288,6 +321,80 @@ http_request_arg(const struct http_request *r)
 	return r->h->routes_arg;
 }
 
+const void *
+http_request_route_arg(const struct http_request *r)
+{
+	return r->route->arg;
+}
+
+static int
+http_hex(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Percent-decode s in place (it only shrinks); returns s. */
+static char *
+http_unescape(char *s)
+{
+	char *w = s, *p;
+	int   hi, lo;
+
+	for (p = s; *p != '\0'; p++) {
+		if (*p == '%' && (hi = http_hex(p[1])) >= 0
+		    && (lo = http_hex(p[2])) >= 0 && (hi | lo) != 0) {
+			*w++ = (char) (hi * 16 + lo);
+			p += 2;
+		} else
+			*w++ = *p == '+' ? ' ' : *p;
+	}
+	*w = '\0';
+	return s;
+}
+
+/* Split and decode the query string of r into r->qparams, once. */
+static void
+http_query_parse(struct http_request *r)
+{
+	const char *uri = nng_http_req_get_uri(r->req);
+	const char *q = strchr(uri, '?');
+	size_t      n = q != NULL ? strcspn(q + 1, "#") : 0;
+	char       *s, *eq, *save = NULL;
+
+	if (n > MOD_MAX_HTTP_QUERY_BYTES)
+		n = 0; /* too long: no parameters at all, never half of them */
+	r->query = xstrndup(q != NULL ? q + 1 : "", n);
+	for (s = strtok_r(r->query, "&", &save);
+	     s != NULL && r->nqparams < MOD_MAX_HTTP_QUERY_PARAMS_COUNT;
+	     s = strtok_r(NULL, "&", &save)) {
+		eq = strchr(s, '=');
+		if (eq != NULL)
+			*eq = '\0';
+		r->qparams[r->nqparams].name = http_unescape(s);
+		r->qparams[r->nqparams++].value
+		    = eq != NULL ? http_unescape(eq + 1) : "";
+	}
+}
+
+const char *
+http_request_query(struct http_request *r, const char *name)
+{
+	size_t i;
+
+	if (r->query == NULL)
+		http_query_parse(r);
+	for (i = 0; i < r->nqparams; i++)
+		if (strcmp(r->qparams[i].name, name) == 0)
+			return r->qparams[i].value;
+	return NULL;
+}
+
 /* ---- routing ---------------------------------------------------------- */
 
 /* Does r's path match the route path pat?  Fills r's params if so. */
@@ -346,12 +453,13 @@ http_allow_add(char *allow, const char *method)
 static const struct http_route *
 http_find(struct http_request *r, char *allow)
 {
-	const struct http_route *tab[2] = { http_routes, r->h->routes };
-	size_t                   n[2] = { nitems(http_routes), r->h->nroutes };
-	size_t                   t, i;
+	const struct http_route *tab[3]
+	    = { http_routes, r->h->routes, r->h->static_routes };
+	size_t n[3] = { nitems(http_routes), r->h->nroutes, r->h->nstatic };
+	size_t t, i;
 
 	allow[0] = '\0';
-	for (t = 0; t < 2; t++) {
+	for (t = 0; t < nitems(tab); t++) {
 		for (i = 0; i < n[t]; i++) {
 			if (!http_path_match(r, tab[t][i].path))
 				continue;
@@ -748,19 +856,21 @@ http_new(const struct conf *c, const struct http_init *init)
 	h->routes = init->routes;
 	h->nroutes = init->routes != NULL ? init->nroutes : 0;
 	h->routes_arg = init->routes_arg;
+	h->static_routes = init->static_routes;
+	h->nstatic = init->static_routes != NULL ? init->nstatic_routes : 0;
 	h->secret = xstrdup(c->webhook_secret);
 	h->max_body = c->http_max_body_bytes;
 	return h;
 }
 
 static int
-http_check_routes(const struct http_init *init)
+http_check_routes(const struct http_route *tab, size_t n)
 {
 	const struct http_route *rt;
 	size_t                   i;
 
-	for (i = 0; init->routes != NULL && i < init->nroutes; i++) {
-		rt = &init->routes[i];
+	for (i = 0; tab != NULL && i < n; i++) {
+		rt = &tab[i];
 		if (rt->method == NULL || rt->path == NULL
 		    || rt->path[0] != '/' || rt->fn == NULL) {
 			log_warnx("http: route %zu is incomplete", i);
@@ -834,7 +944,10 @@ http_start(
 	*out = NULL;
 	if (sodium_init() < 0)
 		fatalx("http: could not initialise libsodium");
-	if (c->http_listen[0] == '\0' || http_check_routes(init) != 0)
+	if (c->http_listen[0] == '\0'
+	    || http_check_routes(init->routes, init->nroutes) != 0
+	    || http_check_routes(init->static_routes, init->nstatic_routes)
+	        != 0)
 		return MOD_EINVAL;
 	h = http_new(c, init);
 	if ((rv = http_handler_new(h, &hd)) != 0) {

@@ -37,6 +37,7 @@ struct http_route {
 	const char     *path; /* "/v1/queue/{id}" */
 	unsigned        flags; /* HTTP_ROUTE_* */
 	http_handler_fn fn;
+	const void     *arg; /* http_request_route_arg(); may be NULL */
 };
 
 /* What the server needs besides the configuration; all borrowed. */
@@ -50,6 +51,10 @@ struct http_init {
 	const struct http_route *routes;
 	size_t                   nroutes;
 	void                    *routes_arg; /* http_request_arg() */
+	/* Routes tried after those (the console's static files); same
+	 * lifetime; may be NULL. */
+	const struct http_route *static_routes;
+	size_t                   nstatic_routes;
 };
 
 /*
@@ -91,6 +96,17 @@ const char *http_request_body(const struct http_request *r, size_t *len);
 char *http_request_take_body(struct http_request *r, size_t *len);
 /* http_request_arg: init->routes_arg. */
 void *http_request_arg(const struct http_request *r);
+/* http_request_route_arg: the arg of the route r matched. */
+const void *http_request_route_arg(const struct http_request *r);
+/*
+ * http_request_query: the value of the first query-string parameter
+ * called name, percent-decoded ('+' is a space), or NULL if absent; ""
+ * for "name" or "name=".  An escape that is malformed or decodes to NUL
+ * is kept as written.  At most MOD_MAX_HTTP_QUERY_PARAMS_COUNT
+ * parameters of a query of at most MOD_MAX_HTTP_QUERY_BYTES are seen.
+ * Borrowed until r is answered; not thread-safe for one request.
+ */
+const char *http_request_query(struct http_request *r, const char *name);
 
 /*
  * http_reply: answer r with status, Content-Type ctype and body[0..len)
@@ -98,6 +114,13 @@ void *http_request_arg(const struct http_request *r);
  */
 void http_reply(struct http_request *r, uint16_t status, const char *ctype,
     const void *body, size_t len);
+
+/*
+ * http_reply_headers: as http_reply, plus the response headers in hdrs, a
+ * NULL-terminated list of name, value pairs (copied; NULL for none).
+ */
+void http_reply_headers(struct http_request *r, uint16_t status,
+    const char *ctype, const char *const *hdrs, const void *body, size_t len);
 
 /* http_reply_json: answer with a JSON document (application/json). */
 void http_reply_json(

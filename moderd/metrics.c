@@ -418,6 +418,34 @@ metrics_render_plain(struct buf *out)
 	    metrics_get(&metrics.counter[METRICS_DB_RECONNECTS]));
 }
 
+/* Counters of the dispatcher (dispatch.c). */
+static int
+metrics_render_dispatch(struct buf *out)
+{
+	static const struct {
+		enum metrics_counter c;
+		const char          *name, *help;
+	} tab[] = {
+		{ METRICS_DISPATCH_APPLIED, "dispatch_applied_total",
+		    "Decided items applied to Mastodon (or recorded)." },
+		{ METRICS_DISPATCH_FAILED, "dispatch_failed_total",
+		    "Dispatches that failed for good." },
+		{ METRICS_DISPATCH_RETRIES, "dispatch_retries_total",
+		    "Dispatch attempts that will be retried." },
+	};
+	size_t i;
+	int    rv = 0;
+
+	for (i = 0; i < nitems(tab) && rv == 0; i++)
+		if ((rv = metrics_head(
+		         out, tab[i].name, "counter", tab[i].help))
+		    == 0)
+			rv = buf_printf(out, METRICS_PREFIX "%s %" PRIu64 "\n",
+			    tab[i].name,
+			    metrics_get(&metrics.counter[tab[i].c]));
+	return rv;
+}
+
 static int
 metrics_render_latency(struct buf *out)
 {
@@ -485,6 +513,7 @@ metrics_render(struct buf *out)
 	            METRICS_PROP_COUNT))
 	        != 0
 	    || (rv = metrics_render_plain(out)) != 0
+	    || (rv = metrics_render_dispatch(out)) != 0
 	    || (rv = metrics_render_latency(out)) != 0)
 		return rv;
 	pthread_mutex_lock(&metrics_rules_mu);

@@ -30,6 +30,9 @@
 enum metrics_counter {
 	METRICS_DB_ERRORS, /* db_errors_total */
 	METRICS_DB_RECONNECTS, /* db_reconnects_total */
+	METRICS_DISPATCH_APPLIED, /* dispatch_applied_total */
+	METRICS_DISPATCH_FAILED, /* dispatch_failed_total */
+	METRICS_DISPATCH_RETRIES, /* dispatch_retries_total */
 	METRICS_COUNTER_COUNT
 };
 

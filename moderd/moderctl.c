@@ -2,11 +2,11 @@
  * moderctl.c - the moderators' command line.
  *
  * Commands are a table of word patterns with handlers (smtpctl style).
- * This first version is offline only: `rules check` loads a rule
- * directory and reports every error; `rules test` runs events through it
- * and prints one verdict per event, as JSON lines or a readable table.
- * Online commands will speak only the daemon's HTTP API and never hold
- * database credentials.
+ * The offline ones are here: `rules check` loads a rule directory and
+ * reports every error; `rules test` runs events through it and prints
+ * one verdict per event, as JSON lines or a readable table.  Any other
+ * command goes to ctl_online.c, whose commands speak only the daemon's
+ * HTTP API and never hold database credentials.
  *
  * Input events are JSON Lines, or one pretty-printed document per file
  * (a file whose first non-empty line is a lone "{").  Every line is
@@ -26,6 +26,8 @@
 
 #include "buf.h"
 #include "conf.h"
+#include "ctl_feeds.h"
+#include "ctl_online.h"
 #include "event.h"
 #include "feeds.h"
 #include "log.h"
@@ -52,7 +54,9 @@ ctl_usage(void)
 	    "       moderctl feeds keygen [PREFIX]\n"
 	    "       moderctl feeds sign FILE KEYFILE\n"
 	    "       moderctl feeds verify FILE SIGFILE PUBKEY\n"
+	    "       moderctl feeds merge -f CONF [--format FORMAT]\n"
 	    "       moderctl version\n");
+	ctl_online_usage(stderr);
 	exit(2);
 }
 
@@ -673,6 +677,7 @@ static const struct {
 	{ { "feeds", "keygen" }, ctl_feeds_keygen },
 	{ { "feeds", "sign" }, ctl_feeds_sign },
 	{ { "feeds", "verify" }, ctl_feeds_verify },
+	{ { "feeds", "merge" }, ctl_feeds_merge },
 	{ { "version", NULL }, ctl_version },
 };
 
@@ -690,6 +695,8 @@ main(int argc, char **argv)
 			continue;
 		return ctl_cmds[i].fn(argc - 1 - n, argv + 1 + n);
 	}
+	if ((n = ctl_online_main(argc - 1, argv + 1)) >= 0)
+		return n;
 	ctl_usage();
 	return 2;
 }

@@ -26,6 +26,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#ifdef __linux__
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
 
 #include "conf.h"
 #include "log.h"
@@ -38,6 +43,12 @@
 #define PIPE_RETRY_MIN_MS 100
 #define PIPE_RETRY_MAX_MS 5000
 #define PIPE_MAX_WORKERS_COUNT 64
+/* Niceness matcher threads add to the process's: see pipe_worker_nice. */
+#define PIPE_WORKER_NICE 5
+/* The writer's queue holds what it stores in this long (pipe_adapt)... */
+#define PIPE_WRITER_BUDGET_MS 30
+/* ...but never less than this many events. */
+#define PIPE_OUT_MIN_COUNT 16
 
 struct pipe_fifo {
 	struct pipe_item *head, *tail;
@@ -46,9 +57,11 @@ struct pipe_fifo {
 
 struct pipeline {
 	pthread_mutex_t        mu;
-	pthread_cond_t         not_full, in_avail, out_avail;
+	pthread_cond_t         not_full, in_avail, out_avail, out_room;
 	struct pipe_fifo       in, out;
 	size_t                 inflight, cap;
+	size_t                 out_cap; /* the writer's queue: pipe_adapt */
+	double                 write_rate; /* events stored per ms, average */
 	bool                   closing; /* no new submissions */
 	size_t                 nworkers, workers_done;
 	pthread_t              workers[PIPE_MAX_WORKERS_COUNT];
@@ -201,6 +214,30 @@ pipe_rules_if_newer(
 	return rs;
 }
 
+/*
+ * pipe_worker_nice: matching is throughput work, storing is latency work.
+ * Under load the matchers would take an equal share of the CPU with the
+ * writer and its PostgreSQL backend, and every stored event would wait
+ * for the writer's share; a lower priority for the matchers lets the
+ * writer (and the database) run as soon as they have work, and the
+ * matchers still get every cycle left.  Linux keeps niceness per thread;
+ * elsewhere, and if it fails, nothing changes.
+ */
+static void
+pipe_worker_nice(void)
+{
+#ifdef __linux__
+	id_t tid = (id_t) syscall(SYS_gettid);
+	int  cur;
+
+	errno = 0;
+	cur = getpriority(PRIO_PROCESS, tid);
+	if (errno == 0
+	    && setpriority(PRIO_PROCESS, tid, cur + PIPE_WORKER_NICE) != 0)
+		log_debug("pipeline: could not lower a matcher's priority");
+#endif
+}
+
 static void *
 pipe_worker(void *arg)
 {
@@ -209,6 +246,7 @@ pipe_worker(void *arg)
 	struct pipe_item   *it;
 	struct ruleset     *rs;
 
+	pipe_worker_nice();
 	for (;;) {
 		pthread_mutex_lock(&p->mu);
 		while (p->in.n == 0 && !p->closing)
@@ -225,6 +263,8 @@ pipe_worker(void *arg)
 			continue;
 		}
 		pthread_mutex_lock(&p->mu);
+		while (p->out.n >= p->out_cap)
+			pthread_cond_wait(&p->out_room, &p->mu);
 		pipe_fifo_push(&p->out, it);
 		pthread_cond_signal(&p->out_avail);
 		pthread_mutex_unlock(&p->mu);
@@ -249,6 +289,8 @@ pipe_take_batch(struct pipeline *p, struct pipe_item **batch)
 	for (;;) {
 		while (p->out.n > 0 && n < p->batch_count)
 			batch[n++] = pipe_fifo_pop(&p->out);
+		if (n > 0)
+			pthread_cond_broadcast(&p->out_room);
 		if (n == p->batch_count || p->workers_done == p->nworkers)
 			break;
 		if (n > 0 && (p->batch_ms == 0 || timed))
@@ -311,6 +353,7 @@ pipe_fail_queued_waiting(struct pipeline *p)
 	while ((it = pipe_fifo_pop(&p->out)) != NULL)
 		pipe_fifo_push(pipe_item_sender_waits(it) ? &fail : &keep, it);
 	p->out = keep;
+	pthread_cond_broadcast(&p->out_room);
 	pthread_mutex_unlock(&p->mu);
 	while ((it = pipe_fifo_pop(&fail)) != NULL)
 		pipe_finish(
@@ -327,19 +370,48 @@ pipe_sleep_ms(int64_t ms)
 		;
 }
 
+/*
+ * pipe_adapt: after n events were stored in ms milliseconds.  An event
+ * waits for the writer about as long as the writer takes to store what
+ * is queued ahead of it, so the queue is capped at what the writer
+ * stores in PIPE_WRITER_BUDGET_MS at its recent rate: when the writer is
+ * slow (a loaded machine, a slow disk), matchers wait for room and leave
+ * it the CPU instead of lengthening its queue; when it is fast, the cap
+ * rises up to a full batch.
+ */
+static void
+pipe_adapt(struct pipeline *p, size_t n, int64_t ms)
+{
+	double rate = (double) n / (double) (ms > 0 ? ms : 1);
+	size_t cap;
+
+	pthread_mutex_lock(&p->mu);
+	p->write_rate
+	    = p->write_rate > 0 ? 0.8 * p->write_rate + 0.2 * rate : rate;
+	cap = (size_t) (p->write_rate * PIPE_WRITER_BUDGET_MS);
+	if (cap > p->batch_count)
+		cap = p->batch_count;
+	p->out_cap = cap > PIPE_OUT_MIN_COUNT ? cap : PIPE_OUT_MIN_COUNT;
+	pthread_cond_broadcast(&p->out_room);
+	pthread_mutex_unlock(&p->mu);
+}
+
 /* Store one batch, retrying while the database is down. */
 static void
 pipe_write_batch(struct pipeline *p, struct pipe_item **batch, size_t n,
     struct pipe_result **res)
 {
-	int64_t backoff = PIPE_RETRY_MIN_MS;
+	int64_t backoff = PIPE_RETRY_MIN_MS, t0;
 	size_t  i;
 
 	while (n > 0) {
 		for (i = 0; i < n; i++)
 			res[i] = pipe_item_result(batch[i]);
-		if (p->store(p->store_arg, res, n) == 0)
+		t0 = pipe_now_ms();
+		if (p->store(p->store_arg, res, n) == 0) {
+			pipe_adapt(p, n, pipe_now_ms() - t0);
 			break;
+		}
 		n = pipe_fail_waiting(p, batch, n, pipe_draining_expired(p));
 		pipe_fail_queued_waiting(p);
 		if (n == 0)
@@ -402,6 +474,7 @@ pipe_init_sync(struct pipeline *p)
 	pthread_cond_init(&p->not_full, NULL);
 	pthread_cond_init(&p->in_avail, NULL);
 	pthread_cond_init(&p->out_avail, NULL);
+	pthread_cond_init(&p->out_room, NULL);
 }
 
 int
@@ -414,6 +487,7 @@ pipeline_new(const struct conf *c, struct ruleset *rs, pipe_store_fn store,
 	pipe_init_sync(p);
 	p->cap = c->pipeline_queue_count;
 	p->batch_count = c->db_batch_count;
+	p->out_cap = p->batch_count;
 	p->batch_ms = c->db_batch_ms;
 	p->store = store;
 	p->store_arg = store_arg;
@@ -451,5 +525,6 @@ pipeline_free(struct pipeline *p, int64_t drain_ms)
 	pthread_cond_destroy(&p->not_full);
 	pthread_cond_destroy(&p->in_avail);
 	pthread_cond_destroy(&p->out_avail);
+	pthread_cond_destroy(&p->out_room);
 	free(p);
 }

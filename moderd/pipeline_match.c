@@ -19,6 +19,7 @@
 
 #include <jansson.h>
 
+#include "api.h"
 #include "event.h"
 #include "log.h"
 #include "metrics.h"
@@ -270,6 +271,84 @@ pipe_snapshot_uneval(const struct rule_verdict *v)
 	return a;
 }
 
+static json_t *
+pipe_snapshot_str(const char *s)
+{
+	size_t n;
+
+	if (s == NULL)
+		return json_null();
+	n = text_utf8_trim(s, strlen(s), PIPE_SNAPSHOT_TEXT_BYTES);
+	return json_stringn(s, n);
+}
+
+static json_t *
+pipe_snapshot_count(int64_t n)
+{
+	return n < 0 ? json_null() : json_integer((json_int_t) n);
+}
+
+/* The account as it was: who the moderator is judging. */
+static json_t *
+pipe_snapshot_account(const struct event_account *a)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "id", pipe_snapshot_str(a->id));
+	json_object_set_new(o, "acct", pipe_snapshot_str(a->acct));
+	json_object_set_new(o, "domain", pipe_snapshot_str(a->domain));
+	json_object_set_new(o, "created_at", api_json_time(a->created_at_ms));
+	json_object_set_new(
+	    o, "followers_count", pipe_snapshot_count(a->followers));
+	json_object_set_new(
+	    o, "statuses_count", pipe_snapshot_count(a->statuses));
+	json_object_set_new(o, "bot", json_boolean(a->bot));
+	return o;
+}
+
+static json_t *
+pipe_snapshot_strs(const struct event_strs *s)
+{
+	json_t *a = json_array();
+	size_t  i;
+
+	for (i = 0; i < s->n; i++)
+		json_array_append_new(a, pipe_snapshot_str(s->v[i]));
+	return a;
+}
+
+/* The report as it was filed. */
+static json_t *
+pipe_snapshot_report(const struct event_report *rp)
+{
+	json_t *o = json_object(), *ids = json_array();
+	size_t  i;
+
+	for (i = 0; i < rp->nstatuses; i++)
+		json_array_append_new(
+		    ids, pipe_snapshot_str(rp->statuses[i].id));
+	json_object_set_new(o, "id", pipe_snapshot_str(rp->id));
+	json_object_set_new(o, "category", pipe_snapshot_str(rp->category));
+	json_object_set_new(o, "comment", pipe_snapshot_str(rp->comment));
+	json_object_set_new(o, "reporter",
+	    pipe_snapshot_str(
+	        rp->reporter.present ? rp->reporter.acct : NULL));
+	json_object_set_new(o, "status_ids", ids);
+	json_object_set_new(o, "rule_ids", pipe_snapshot_strs(&rp->rule_ids));
+	return o;
+}
+
+/* The account an event is about, or NULL. */
+static const struct event_account *
+pipe_snapshot_who(const struct pipe_result *r, const struct event *ev)
+{
+	const struct event_account *a = r->is_report ? &ev->report.target
+	    : ev->account.present                    ? &ev->account
+	                                             : &ev->status.account;
+
+	return a->present ? a : NULL;
+}
+
 /* The frozen evidence: what was seen, when, and why it matched. */
 static void
 pipe_snapshot(struct pipe_result *r, const struct event *ev,
@@ -282,8 +361,14 @@ pipe_snapshot(struct pipe_result *r, const struct event *ev,
 	json_object_set_new(o, "dedup_key", json_string(r->dedup_key));
 	json_object_set_new(o, "source", json_string(r->source));
 	json_object_set_new(o, "intake", json_string(r->source_name));
-	json_object_set_new(o, "account",
+	json_object_set_new(o, "acct",
 	    r->target_acct ? json_string(r->target_acct) : json_null());
+	if (pipe_snapshot_who(r, ev) != NULL)
+		json_object_set_new(o, "account",
+		    pipe_snapshot_account(pipe_snapshot_who(r, ev)));
+	if (r->is_report)
+		json_object_set_new(
+		    o, "report", pipe_snapshot_report(&ev->report));
 	json_object_set_new(o, "url",
 	    ev->status.url ? json_string(ev->status.url) : json_null());
 	json_object_set_new(o, "score", json_real(v->score));

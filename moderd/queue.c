@@ -42,41 +42,72 @@
 #include "queue.h"
 #include "util.h"
 
-static const char SQL_INSERT_DELIVERY[]
-    = "INSERT INTO deliveries (dedup_key, event_kind, object_id, intake)"
-      " VALUES ($1, $2, $3, $4) ON CONFLICT (dedup_key) DO NOTHING"
-      " RETURNING 1";
-static const char SQL_UPSERT_PROPOSAL[]
-    = "INSERT INTO proposals AS p (target_type, target_id,"
-      " target_account_id, target_acct, action, score, priority, rules,"
-      " groups, evidence, source, report_category)"
-      " VALUES ($1, $2, $3, $4, $5, $6::float8,"
-      "  queue_priority($1, $5, $11, $6::float8, 1, 0),"
-      "  ARRAY(SELECT DISTINCT x FROM jsonb_array_elements_text($7::jsonb)"
-      "   AS x ORDER BY 1),"
-      "  ARRAY(SELECT DISTINCT x FROM jsonb_array_elements_text($8::jsonb)"
-      "   AS x ORDER BY 1),"
-      "  jsonb_build_array($9::jsonb), $10, $11)"
-      " ON CONFLICT (target_type, target_id, action)"
-      "  WHERE state = 'pending' DO UPDATE SET"
-      " count = p.count + 1,"
-      " score = greatest(p.score, excluded.score),"
-      " priority = queue_priority(p.target_type, p.action,"
-      "  coalesce(excluded.report_category, p.report_category),"
-      "  greatest(p.score, excluded.score), p.count + 1, 0),"
-      " rules = ARRAY(SELECT DISTINCT x FROM unnest(p.rules || excluded.rules)"
-      "  AS x ORDER BY 1),"
-      " groups = ARRAY(SELECT DISTINCT x FROM"
-      "  unnest(p.groups || excluded.groups) AS x ORDER BY 1),"
-      " evidence = CASE WHEN jsonb_array_length(p.evidence) < $12::integer"
-      "  THEN p.evidence || excluded.evidence ELSE p.evidence END,"
-      " target_account_id = coalesce(excluded.target_account_id,"
-      "  p.target_account_id),"
-      " target_acct = coalesce(excluded.target_acct, p.target_acct),"
-      " report_category = coalesce(excluded.report_category,"
-      "  p.report_category),"
-      " updated_at = now()"
-      " RETURNING id, count";
+/*
+ * One record, one statement: claim the dedup key; only if it was free,
+ * insert or merge the proposal; append its snapshot to evidence unless
+ * the proposal already has $16 of them; append the audit row and move
+ * the audit head (as audit_append() does, under the lock audit_lock()
+ * took at the start of the transaction, so the head read here is the
+ * one this statement replaces).  No row back means a duplicate.
+ *   $1 dedup key, $2 event kind, $3 object id, $4 intake, $5 target
+ *   type, $6 target id, $7 account id, $8 acct, $9 action, $10 score,
+ *   $11 rules and $12 groups (JSON arrays), $13 snapshot, $14 origin,
+ *   $15 category, $16 evidence cap, $17 audit reason, $18 revision.
+ */
+static const char SQL_RECORD[]
+    = "WITH d AS (INSERT INTO deliveries (dedup_key, event_kind,"
+      "  object_id, intake) VALUES ($1::text, $2::text, $3::text, $4::text)"
+      "  ON CONFLICT (dedup_key) DO NOTHING RETURNING 1),"
+      " prop AS (INSERT INTO proposals AS p (target_type, target_id,"
+      "  target_account_id, target_acct, action, score, priority, rules,"
+      "  groups, source, report_category)"
+      "  SELECT $5::text, $6::text, $7::text, $8::text, $9::text,"
+      "   $10::float8, queue_priority($5::text, $9::text, $15::text,"
+      "   $10::float8, 1, 0),"
+      "   ARRAY(SELECT DISTINCT x FROM jsonb_array_elements_text($11::jsonb)"
+      "    AS x ORDER BY 1),"
+      "   ARRAY(SELECT DISTINCT x FROM jsonb_array_elements_text($12::jsonb)"
+      "    AS x ORDER BY 1),"
+      "   $14::text, $15::text FROM d"
+      "  ON CONFLICT (target_type, target_id, action)"
+      "   WHERE state = 'pending' DO UPDATE SET"
+      "  count = p.count + 1,"
+      "  score = greatest(p.score, excluded.score),"
+      "  priority = queue_priority(p.target_type, p.action,"
+      "   coalesce(excluded.report_category, p.report_category),"
+      "   greatest(p.score, excluded.score), p.count + 1, 0),"
+      "  rules = ARRAY(SELECT DISTINCT x FROM"
+      "   unnest(p.rules || excluded.rules) AS x ORDER BY 1),"
+      "  groups = ARRAY(SELECT DISTINCT x FROM"
+      "   unnest(p.groups || excluded.groups) AS x ORDER BY 1),"
+      "  target_account_id = coalesce(excluded.target_account_id,"
+      "   p.target_account_id),"
+      "  target_acct = coalesce(excluded.target_acct, p.target_acct),"
+      "  report_category = coalesce(excluded.report_category,"
+      "   p.report_category),"
+      "  updated_at = now()"
+      "  RETURNING id, count),"
+      " ev AS (INSERT INTO evidence (proposal_id, snapshot)"
+      "  SELECT prop.id, $13::jsonb FROM prop"
+      "  WHERE (SELECT count(*) FROM (SELECT 1 FROM evidence AS x"
+      "   WHERE x.proposal_id = prop.id LIMIT $16::integer) AS c)"
+      "   < $16::integer),"
+      " r AS (SELECT nextval('audit_id_seq') AS id,"
+      "  clock_timestamp() AS at, h.hash AS prev, prop.id AS pid,"
+      "  CASE WHEN prop.count = 1 THEN 'propose' ELSE 'merge' END AS act"
+      "  FROM audit_head AS h, prop WHERE h.one),"
+      " a AS (INSERT INTO audit (id, at, actor, action, target_type,"
+      "  target_id, proposal_id, reason, evidence_ref, revision,"
+      "  prev_hash, hash)"
+      "  SELECT r.id, r.at, 'moderd', r.act, $5::text, $6::text, r.pid,"
+      "   $17::text, $1::text, $18::text, r.prev,"
+      "   audit_row_hash(r.prev, r.id, r.at, 'moderd', r.act, $5::text,"
+      "    $6::text, r.pid, $17::text, $1::text, $18::text)"
+      "  FROM r RETURNING id, hash),"
+      " head AS (UPDATE audit_head SET last_id = a.id, hash = a.hash"
+      "  FROM a WHERE audit_head.one RETURNING 1)"
+      " SELECT id, count FROM prop";
+#define QUEUE_RECORD_NPARAMS 18
 static const char SQL_UPDATE_REPORT_PRIORITY[]
     = "UPDATE proposals AS p SET priority = queue_priority(p.target_type,"
       " p.action, p.report_category, p.score, p.count,"
@@ -85,15 +116,26 @@ static const char SQL_UPDATE_REPORT_PRIORITY[]
       "  AND q.target_account_id = p.target_account_id"
       "  AND q.target_id <> p.target_id))"
       " WHERE p.state = 'pending' AND p.target_type = 'report'"
-      " AND p.target_account_id = $1";
+      " AND p.target_account_id = $1::text";
 static const char SQL_INSERT_DEAD_LETTER[]
     = "INSERT INTO dead_letters (source, reason, payload, payload_bytes)"
-      " VALUES ($1, $2, $3, $4::bigint) RETURNING id";
+      " VALUES ($1::text, $2::text, $3::bytea, $4::bigint)";
+
+/* The writer's statements, prepared once per connection. */
+static const struct store_stmt queue_stmt_record = { "queue_record",
+	"queue: store record", SQL_RECORD, QUEUE_RECORD_NPARAMS, true };
+static const struct store_stmt queue_stmt_reports = { "queue_reports",
+	"queue: update report priority", SQL_UPDATE_REPORT_PRIORITY, 1,
+	false };
+static const struct store_stmt queue_stmt_dead = { "queue_dead",
+	"queue: insert dead letter", SQL_INSERT_DEAD_LETTER, 4, false };
+
 static const char SQL_SELECT_PENDING[]
     = "SELECT id, target_type, target_id, coalesce(target_acct, '')"
       " AS target_acct, action, coalesce(report_category, '')"
       " AS report_category, array_to_string(rules, ',') AS rules, score,"
-      " priority, count, jsonb_array_length(evidence) AS evidence_count,"
+      " priority, count, (SELECT count(*) FROM evidence AS e"
+      "  WHERE e.proposal_id = proposals.id) AS evidence_count,"
       " (extract(epoch FROM created_at) * 1000)::bigint AS created_ms,"
       " (extract(epoch FROM updated_at) * 1000)::bigint AS updated_ms"
       " FROM proposals WHERE state = 'pending'"
@@ -370,6 +412,7 @@ static char *
 queue_reason(const struct queue_record *r)
 {
 	struct buf b;
+	char      *out;
 	size_t     i;
 	int        rv;
 
@@ -382,7 +425,11 @@ queue_reason(const struct queue_record *r)
 	if (rv == 0 && r->nhits == 0)
 		rv = buf_appends(&b, "none");
 	/* Past the cap the reason is cut short, which is fine. */
-	return b.data != NULL ? buf_steal(&b) : xstrdup("");
+	if (b.data == NULL)
+		return xstrdup("");
+	out = store_text(b.data, MOD_MAX_AUDIT_TEXT_BYTES);
+	buf_free(&b);
+	return out;
 }
 
 /* --- storing one record ----------------------------------------------- */
@@ -423,100 +470,60 @@ queue_strs_free(struct queue_strs *s)
 	}
 }
 
-/* queue_deliver: claim the dedup key; *fresh false if it was taken. */
+/* queue_pipe_send: store_pipe_send(), counting what was sent. */
 static int
-queue_deliver(struct store *db, const struct queue_strs *s, bool *fresh)
+queue_pipe_send(struct store *db, const struct store_stmt *st,
+    const char *const *params, const int *lengths, const int *formats,
+    size_t *nsent)
 {
-	const char *params[]
-	    = { s->dedup_key, s->event_kind, s->object_id, s->intake };
-	PGresult *res = NULL;
-	int       rv;
+	int rv = store_pipe_send(db, st, params, lengths, formats);
 
-	rv = store_query(db, "queue: insert delivery", SQL_INSERT_DELIVERY,
-	    (int) nitems(params), params, NULL, NULL, &res);
-	*fresh = rv == 0 && PQntuples(res) == 1;
-	store_clear(res);
+	*nsent += rv == 0 ? 1 : 0;
 	return rv;
 }
 
-/* queue_upsert: insert or merge the proposal; its id and new count. */
-static int
-queue_upsert(struct store *db, const struct queue_strs *s, double score,
-    int64_t *id, int64_t *count)
+/* queue_record_params: the parameters of SQL_RECORD, in order. */
+static void
+queue_record_params(const struct queue_strs *s, const char *score,
+    const char *max, const char *p[QUEUE_RECORD_NPARAMS])
 {
-	char        sc[64], max[16];
-	const char *params[] = { s->target_type, s->target_id, s->account_id,
-		s->acct, s->action, sc, s->rules, s->groups, s->snapshot,
-		s->origin, s->category, max };
-	PGresult   *res = NULL;
-	const char *v_id, *v_count;
-	int         rv;
+	const char *const all[QUEUE_RECORD_NPARAMS] = { s->dedup_key,
+		s->event_kind, s->object_id, s->intake, s->target_type,
+		s->target_id, s->account_id, s->acct, s->action, score, s->rules,
+		s->groups, s->snapshot, s->origin, s->category, max, s->reason,
+		s->revision };
 
-	snprintf(sc, sizeof(sc), "%.17g", score);
-	snprintf(max, sizeof(max), "%d", MOD_MAX_EVIDENCE_COUNT);
-	rv = store_query(db, "queue: upsert proposal", SQL_UPSERT_PROPOSAL,
-	    (int) nitems(params), params, NULL, NULL, &res);
-	if (rv != 0)
-		goto out;
-	if (PQntuples(res) != 1) {
-		log_warnx(
-		    "queue: upsert proposal returned %d rows", PQntuples(res));
-		rv = MOD_EDB;
-		goto out;
-	}
-	v_id = PQgetvalue(res, 0, PQfnumber(res, "id"));
-	v_count = PQgetvalue(res, 0, PQfnumber(res, "count"));
-	if (mod_strtonum(v_id, 1, INT64_MAX, id) != 0
-	    || mod_strtonum(v_count, 1, INT64_MAX, count) != 0)
-		rv = MOD_EDB;
-out:
-	store_clear(res);
-	return rv;
+	memcpy(p, all, sizeof(all));
 }
 
-/* queue_refresh_reports: recompute the priority of every pending report
- * item on one target account (their "other reports" term changed). */
+/* queue_send_proposal: queue the statements of one proposal record. */
 static int
-queue_refresh_reports(struct store *db, const char *account_id)
-{
-	const char *params[1] = { account_id };
-
-	if (account_id == NULL)
-		return 0;
-	return store_exec(db, "queue: update report priority",
-	    SQL_UPDATE_REPORT_PRIORITY, 1, params);
-}
-
-static int
-queue_store_proposal(
-    struct store *db, const struct queue_record *r, int *outcome)
+queue_send_proposal(
+    struct store *db, const struct queue_record *r, size_t *nsent)
 {
 	struct queue_strs s;
-	int64_t           id = 0, count = 0;
-	bool              fresh;
+	char              sc[64], max[16];
+	const char       *p[QUEUE_RECORD_NPARAMS];
 	int               rv;
 
 	queue_strs_init(&s, r);
-	if ((rv = queue_deliver(db, &s, &fresh)) != 0 || !fresh) {
-		*outcome = QUEUE_DUPLICATE;
-		goto out;
-	}
 	s.snapshot = queue_snapshot(r);
-	if ((rv = queue_upsert(db, &s, r->score, &id, &count)) != 0)
-		goto out;
-	if (strcmp(s.target_type, "report") == 0
-	    && (rv = queue_refresh_reports(db, s.account_id)) != 0)
-		goto out;
-	rv = audit_append(db, "moderd", count == 1 ? "propose" : "merge",
-	    s.target_type, s.target_id, id, s.reason, s.dedup_key, s.revision);
-	*outcome = count == 1 ? QUEUE_NEW : QUEUE_MERGED;
-out:
+	snprintf(sc, sizeof(sc), "%.17g", r->score);
+	snprintf(max, sizeof(max), "%d", MOD_MAX_EVIDENCE_COUNT);
+	queue_record_params(&s, sc, max, p);
+	rv = queue_pipe_send(db, &queue_stmt_record, p, NULL, NULL, nsent);
+	/* A new report changes the "other reports" term of the account's
+	 * other report items (after a duplicate, this changes nothing). */
+	if (rv == 0 && strcmp(s.target_type, "report") == 0
+	    && s.account_id != NULL)
+		rv = queue_pipe_send(db, &queue_stmt_reports,
+		    (const char *const *) &s.account_id, NULL, NULL, nsent);
 	queue_strs_free(&s);
 	return rv;
 }
 
 static int
-queue_store_dead(struct store *db, const struct queue_record *r)
+queue_send_dead(struct store *db, const struct queue_record *r, size_t *nsent)
 {
 	char *src = store_text(
 	    r->source_name ? r->source_name : "unknown", MOD_MAX_KEY_BYTES);
@@ -525,7 +532,6 @@ queue_store_dead(struct store *db, const struct queue_record *r)
 	size_t      len = r->payload_len;
 	const char *params[4];
 	int         lengths[4] = { 0, 0, 0, 0 }, formats[4] = { 0, 0, 1, 0 };
-	PGresult   *res = NULL;
 	int         rv;
 
 	if (len > MOD_MAX_DEAD_LETTER_BYTES)
@@ -536,11 +542,85 @@ queue_store_dead(struct store *db, const struct queue_record *r)
 	params[2] = len > 0 ? (const char *) r->payload : ""; /* not NULL */
 	params[3] = total;
 	lengths[2] = (int) len;
-	rv = store_query(db, "queue: insert dead letter",
-	    SQL_INSERT_DEAD_LETTER, 4, params, lengths, formats, &res);
-	store_clear(res);
+	rv = queue_pipe_send(
+	    db, &queue_stmt_dead, params, lengths, formats, nsent);
 	free(src);
 	free(why);
+	return rv;
+}
+
+/* queue_send: queue a record's statements; *nsent counts them. */
+static int
+queue_send(struct store *db, const struct queue_record *r, size_t *nsent)
+{
+	switch (queue_kind(r)) {
+	case QUEUE_K_DEAD:
+		return queue_send_dead(db, r, nsent);
+	case QUEUE_K_PROPOSAL:
+		return queue_send_proposal(db, r, nsent);
+	case QUEUE_K_NOOP:
+		break;
+	}
+	return 0;
+}
+
+/* queue_outcome: what the record statement's result says happened. */
+static int
+queue_outcome(const PGresult *res, int *outcome)
+{
+	int64_t id, count;
+
+	if (PQntuples(res) == 0) {
+		*outcome = QUEUE_DUPLICATE;
+		return 0;
+	}
+	if (PQntuples(res) != 1
+	    || mod_strtonum(PQgetvalue(res, 0, 0), 1, INT64_MAX, &id) != 0
+	    || mod_strtonum(PQgetvalue(res, 0, 1), 1, INT64_MAX, &count)
+	        != 0) {
+		log_warnx("queue: store record returned %d unusable rows",
+		    PQntuples(res));
+		return MOD_EDB;
+	}
+	*outcome = count == 1 ? QUEUE_NEW : QUEUE_MERGED;
+	return 0;
+}
+
+/*
+ * queue_pipeline: every statement of the batch in one pipeline, then the
+ * outcomes.  first[i] is the index of record i's first result.
+ */
+static int
+queue_pipeline(struct store *db, const struct queue_record *recs, size_t n,
+    int *outcomes)
+{
+	size_t    *first = xcalloc(n, sizeof(*first));
+	PGresult **res;
+	size_t     i, nsent = 0;
+	int        rv, erv;
+
+	if ((rv = store_pipe_begin(db)) != 0) {
+		free(first);
+		return rv;
+	}
+	for (i = 0; i < n; i++) {
+		first[i] = nsent;
+		if (rv == 0)
+			rv = queue_send(db, &recs[i], &nsent);
+	}
+	res = xcalloc(nsent + 1, sizeof(*res));
+	if ((erv = store_pipe_end(db, res, nsent)) != 0)
+		rv = erv;
+	for (i = 0; rv == 0 && i < n; i++) {
+		if (queue_kind(&recs[i]) == QUEUE_K_DEAD)
+			outcomes[i] = QUEUE_DEAD;
+		else if (queue_kind(&recs[i]) == QUEUE_K_PROPOSAL)
+			rv = queue_outcome(res[first[i]], &outcomes[i]);
+	}
+	for (i = 0; i < nsent; i++)
+		store_clear(res[i]);
+	free(res);
+	free(first);
 	return rv;
 }
 
@@ -572,9 +652,8 @@ int
 queue_record_batch(
     struct store *db, const struct queue_record *recs, size_t n, int *outcomes)
 {
-	bool   need_tx, need_lock;
-	size_t i;
-	int    rv;
+	bool need_tx, need_lock;
+	int  rv;
 
 	if ((rv = queue_plan(recs, n, outcomes, &need_tx, &need_lock)) != 0
 	    || !need_tx)
@@ -583,21 +662,9 @@ queue_record_batch(
 		goto out;
 	if (need_lock && (rv = audit_lock(db)) != 0)
 		goto out;
-	for (i = 0; i < n && rv == 0; i++) {
-		switch (queue_kind(&recs[i])) {
-		case QUEUE_K_DEAD:
-			rv = queue_store_dead(db, &recs[i]);
-			outcomes[i] = QUEUE_DEAD;
-			break;
-		case QUEUE_K_PROPOSAL:
-			rv = queue_store_proposal(db, &recs[i], &outcomes[i]);
-			break;
-		case QUEUE_K_NOOP:
-			break;
-		}
-	}
-	if (rv == 0)
-		rv = store_commit(db);
+	if ((rv = queue_pipeline(db, recs, n, outcomes)) != 0)
+		goto out;
+	rv = store_commit(db);
 out:
 	if (rv != 0) {
 		store_rollback(db);

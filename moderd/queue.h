@@ -172,4 +172,144 @@ struct queue_counts {
 /* queue_counts: fill *c (queue depth for metrics).  0 or MOD_EDB. */
 int queue_counts(struct store *db, struct queue_counts *c) MOD_MUSTCHECK;
 
+/* ======================================================================
+ * The moderators' side (queue_read.c, queue_decide.c; issue 5, helper H1).
+ * Items are built as JSON in SQL, in the shape of doc/api.md's ITEM.
+ * Errors with a message fill err (may be NULL): MOD_ENOENT (no such item
+ * or user: 404), MOD_EEXIST (the item's state forbids it, a second
+ * approval by the same user, a clash with another pending item: 409),
+ * MOD_EAUTH (the caller may not: 403), MOD_EINVAL (a bad value: 400),
+ * MOD_EDB.  Every change writes its audit row in the same transaction
+ * (audit_lock() first), with the caller's user name as actor.
+ * ====================================================================== */
+
+struct json_t; /* jansson */
+
+/* queue_two_person_rank: severity rank of an action for the two-person
+ * rule (none/flag/noop/unblock 0, sensitive 1, delete and silence 2,
+ * suspend 3); an action needs two approvals when its rank is at least
+ * the conf's two_person_severity (enum conf_two_person; NONE: never). */
+int queue_two_person_rank(const char *action);
+/* queue_approvals_needed: 1 or 2 for action under two_person_severity. */
+int queue_approvals_needed(const char *action, int two_person);
+
+/* What GET /v1/queue selects.  NULL strings: no filter. */
+struct queue_filter {
+	const char *state; /* NULL: every state */
+	const char *action;
+	const char *target_type;
+	const char *group;
+	const char *rule;
+	const char *feed;
+	const char *source;
+	const char *assignee; /* "" = unassigned */
+	const char *target; /* target id or acct */
+	int64_t     changeset; /* 0: none given (held sets are left out) */
+	bool        after; /* a cursor: only items after (priority, id) */
+	int64_t     after_priority;
+	int64_t     after_id;
+	size_t      limit; /* 1 to MOD_API_LIMIT_MAX_COUNT */
+	int         two_person; /* enum conf_two_person */
+};
+
+/*
+ * queue_api_list: the items f selects, priority descending then id, at
+ * most f->limit, as a new JSON array in *items; *more tells whether more
+ * follow, and last[] is the (priority, id) of the last one (the next
+ * cursor).  Returns 0 or MOD_EDB.
+ */
+int queue_api_list(struct store *db, const struct queue_filter *f,
+    struct json_t **items, bool *more, int64_t last[2]) MOD_MUSTCHECK;
+
+/* queue_api_counts: {"pending":N,...} of every state for f's filters
+ * except state and the cursor, as a new JSON object.  0 or MOD_EDB. */
+int queue_api_counts(struct store *db, const struct queue_filter *f,
+    struct json_t **counts) MOD_MUSTCHECK;
+
+/* queue_api_item: item id as a new JSON object.  0, MOD_ENOENT, MOD_EDB. */
+int queue_api_item(struct store *db, int64_t id, int two_person,
+    struct json_t **item) MOD_MUSTCHECK;
+
+/* queue_api_show: the item plus "evidence" (oldest first, at most
+ * MOD_MAX_EVIDENCE_COUNT), "comments", "history" (its audit rows, oldest
+ * first, at most MOD_MAX_API_HISTORY_COUNT) and "account_history" (at
+ * most MOD_MAX_API_ACCOUNT_HISTORY_COUNT other items on the same
+ * account, newest first).  0, MOD_ENOENT or MOD_EDB. */
+int queue_api_show(struct store *db, int64_t id, int two_person,
+    struct json_t **item) MOD_MUSTCHECK;
+
+/* queue_assign: set (user != NULL; the user must exist: MOD_ENOENT) or
+ * clear the assignee; audit "assign" / "unassign". */
+int queue_assign(struct store *db, int64_t id, const char *actor,
+    const char *user, struct mod_err *err) MOD_MUSTCHECK;
+
+/* queue_comment: add a comment (*cid its id); audit "comment". */
+int queue_comment(struct store *db, int64_t id, const char *actor,
+    const char *text, int64_t *cid, struct mod_err *err) MOD_MUSTCHECK;
+
+/* What an edit changes; NULL / -1 / false: unchanged. */
+struct queue_edit {
+	const char *action; /* checked against the target type */
+	int         reject_media; /* -1, 0, 1 */
+	int         reject_reports;
+	int         obfuscate;
+	bool        set_public; /* public_comment given (NULL clears) */
+	const char *public_comment;
+	bool        set_private;
+	const char *private_comment;
+};
+
+/* queue_edit: change a pending item (MOD_EEXIST otherwise); clears its
+ * approvals when anything changed; audit "edit" naming the fields. */
+int queue_edit(struct store *db, int64_t id, const char *actor,
+    const struct queue_edit *e, struct mod_err *err) MOD_MUSTCHECK;
+
+/*
+ * queue_approve: one approval of a pending item by actor (comment may be
+ * NULL).  approvals_needed comes from the item's current action and
+ * two_person.  The proposer may not approve (MOD_EAUTH); a second
+ * approval by the same user is MOD_EEXIST.  The last approval makes the
+ * item approved and sends NOTIFY moderd_dispatch in the transaction
+ * (audit "approve"); an earlier one leaves it pending (audit
+ * "approve.partial", reason "1 of 2").
+ */
+int queue_approve(struct store *db, int64_t id, const char *actor,
+    const char *comment, int two_person, struct mod_err *err) MOD_MUSTCHECK;
+
+/*
+ * queue_reject: reject a pending item with reason (required).  triage
+ * callers may reject only items whose action is none or flag
+ * (MOD_EAUTH).  A feed item is remembered in feed_rejections (kind from
+ * its latest evidence); a report item sends NOTIFY moderd_dispatch (its
+ * report is resolved).  Audit "reject".
+ */
+int queue_reject(struct store *db, int64_t id, const char *actor,
+    const char *reason, bool triage, struct mod_err *err) MOD_MUSTCHECK;
+
+/* A manual proposal (POST /v1/proposals). */
+struct queue_manual {
+	const char *target_type; /* account|status|domain */
+	const char *target_id; /* domains: normalised */
+	const char *target_acct; /* may be NULL */
+	const char *action; /* checked against the target type */
+	bool        reject_media;
+	bool        reject_reports;
+	bool        obfuscate;
+	const char *public_comment; /* may be NULL */
+	const char *private_comment;
+	const char *reason; /* may be NULL */
+};
+
+/* queue_propose: a new pending item (source "manual", proposer actor,
+ * one evidence snapshot recording the reason); *id its id.  A pending
+ * item for the same target and action is MOD_EEXIST.  Audit
+ * "propose.manual". */
+int queue_propose(struct store *db, const struct queue_manual *m,
+    const char *actor, int64_t *id, struct mod_err *err) MOD_MUSTCHECK;
+
+/* queue_action_ok: whether action suits target_type (domains: noop,
+ * silence, suspend, unblock; others: none, flag, sensitive, delete,
+ * silence, suspend). */
+bool queue_action_ok(const char *target_type, const char *action);
+
 #endif /* MODERD_QUEUE_H */

@@ -10,12 +10,22 @@
  * MOD_STORE_RETRY_MAX_MS, and it never sleeps: the caller (the writer
  * thread) decides how to wait, so shutdown is never held up here.
  *
- * Invariants: statements are only ever sent with PQexecParams (parameters
- * out of line, never spliced into SQL text); every result is checked for
- * the exact expected status and cleared on every path; every failure is
- * logged once, here, as "LABEL: could not run statement: SQLSTATE
- * message" with the terse primary message only, so neither parameter
- * values nor stored text reach the log.
+ * A pipeline (store_pipe_*) sends many statements back to back and reads
+ * all their results after one sync, so the queue writer pays one round
+ * trip per batch rather than one per statement.  Statements in a pipeline
+ * are prepared once per connection (struct store_stmt): the list of
+ * prepared names lives with the connection and is emptied whenever the
+ * connection is replaced, and a prepare whose result did not come back
+ * good is forgotten, so it is sent again next time.
+ *
+ * Invariants: statements are only ever sent with PQexecParams or as
+ * prepared statements (parameters out of line, never spliced into SQL
+ * text); every result is checked for the exact expected status and
+ * cleared on every path; every failure is logged once, here, as "LABEL:
+ * could not run statement: SQLSTATE message" with the terse primary
+ * message only, so neither parameter values nor stored text reach the
+ * log; a pipeline is always left (its results drained up to the sync)
+ * before the function that ends it returns, or the connection is closed.
  *
  * What it deliberately does not do: it does not retry statements or
  * transactions (the caller retries a whole batch, which is the unit of
@@ -44,6 +54,12 @@ static const char SQL_SET_TIMEOUT[]
  * starts by cost estimate, e.g. for the audit append once audit_head has
  * bloated) costs tens of ms and saves nothing. */
 static const char SQL_SET_JIT_OFF[] = "SELECT set_config('jit', 'off', false)";
+/* Evidence snapshots are a few kB of JSON each: compressing them with
+ * pglz (the default) was a tenth of the writer's server time; lz4 is
+ * several times cheaper.  Optional: a server built without lz4 keeps
+ * its default. */
+static const char SQL_SET_LZ4[]
+    = "SELECT set_config('default_toast_compression', 'lz4', false)";
 static const char SQL_SELECT_ONE[] = "SELECT 1";
 static const char SQL_BEGIN[] = "BEGIN";
 static const char SQL_COMMIT[] = "COMMIT";
@@ -52,6 +68,12 @@ static const char SQL_ROLLBACK[] = "ROLLBACK";
 /* Bytes of a server or libpq message kept for one log line. */
 #define STORE_MSG_BYTES 256
 
+/* One statement queued in a pipeline: a prepare, or a run. */
+struct store_queued {
+	const struct store_stmt *st;
+	bool                     prepare;
+};
+
 struct store {
 	PGconn *conn;
 	char   *dsn;
@@ -59,6 +81,13 @@ struct store {
 	int64_t retry_delay_ms; /* last backoff delay; 0 while up */
 	int64_t next_try_ms; /* monotonic time of the next reconnect */
 	char    sqlstate[5 + 1];
+	/* prepared on this connection (or queued to be, in a pipeline) */
+	const struct store_stmt *prepared[MOD_MAX_STORE_PREPARED_COUNT];
+	size_t                   nprepared;
+	/* the pipeline under way */
+	bool                 piping, pipe_failed;
+	struct store_queued *queued;
+	size_t               nqueued, queued_cap;
 };
 
 static int64_t
@@ -106,10 +135,12 @@ store_notice(void *arg, const char *message)
 	log_debug("store: %s", msg);
 }
 
-/* store_set: run one set_config() statement of the session. */
+/* store_set: run one set_config() statement of the session.  An
+ * optional one (a setting that depends on how the server was built) may
+ * be refused: that is logged at debug level only. */
 static int
 store_set(struct store *db, const char *what, const char *sql, int nparams,
-    const char *const *params)
+    const char *const *params, bool optional)
 {
 	PGresult *res;
 	int       rv = 0;
@@ -120,7 +151,10 @@ store_set(struct store *db, const char *what, const char *sql, int nparams,
 		char msg[STORE_MSG_BYTES];
 
 		store_oneline(PQerrorMessage(db->conn), msg, sizeof(msg));
-		log_warnx("store: could not set %s: %s", what, msg);
+		if (optional)
+			log_debug("store: could not set %s: %s", what, msg);
+		else
+			log_warnx("store: could not set %s: %s", what, msg);
 		rv = MOD_EDB;
 	}
 	PQclear(res);
@@ -136,12 +170,16 @@ store_session(struct store *db)
 
 	PQsetErrorVerbosity(db->conn, PQERRORS_TERSE);
 	PQsetNoticeProcessor(db->conn, store_notice, NULL);
-	if (store_set(db, "jit", SQL_SET_JIT_OFF, 0, NULL) != 0)
+	if (store_set(db, "jit", SQL_SET_JIT_OFF, 0, NULL, false) != 0)
+		return MOD_EDB;
+	if (store_set(db, "lz4", SQL_SET_LZ4, 0, NULL, true) != 0
+	    && store_down(db))
 		return MOD_EDB;
 	if (db->stmt_timeout_ms <= 0)
 		return 0;
 	snprintf(ms, sizeof(ms), "%lld", (long long) db->stmt_timeout_ms);
-	return store_set(db, "statement_timeout", SQL_SET_TIMEOUT, 1, params);
+	return store_set(
+	    db, "statement_timeout", SQL_SET_TIMEOUT, 1, params, false);
 }
 
 /* store_connect: replace the connection with a new one. */
@@ -155,6 +193,7 @@ store_connect(struct store *db)
 	char        timeout[16], msg[STORE_MSG_BYTES];
 
 	PQfinish(db->conn); /* NULL-safe */
+	db->nprepared = 0; /* a new session has none */
 	snprintf(timeout, sizeof(timeout), "%d", MOD_STORE_CONNECT_TIMEOUT_S);
 	/* Later keywords win: dsn may override the first two, not the last. */
 	values[0] = timeout;
@@ -196,6 +235,7 @@ store_close(struct store *db)
 	if (db == NULL)
 		return;
 	PQfinish(db->conn);
+	free(db->queued);
 	free(db->dsn);
 	free(db);
 }
@@ -440,4 +480,217 @@ store_text(const char *s, size_t max)
 	if (b.data == NULL)
 		return xstrdup("");
 	return buf_steal(&b);
+}
+
+/* --- pipelines ---------------------------------------------------------- */
+
+static bool
+store_is_prepared(const struct store *db, const struct store_stmt *st)
+{
+	size_t i;
+
+	for (i = 0; i < db->nprepared; i++)
+		if (db->prepared[i] == st)
+			return true;
+	return false;
+}
+
+/* store_unprepare: st's prepare failed or was skipped: send it again. */
+static void
+store_unprepare(struct store *db, const struct store_stmt *st)
+{
+	size_t i;
+
+	for (i = 0; i < db->nprepared; i++)
+		if (db->prepared[i] == st) {
+			db->prepared[i] = db->prepared[--db->nprepared];
+			return;
+		}
+}
+
+/* store_pipe_abandon: the connection's state is unknown: close it. */
+static void
+store_pipe_abandon(struct store *db, const char *why)
+{
+	if (store_down(db))
+		log_warnx("store: connection to the database lost");
+	else
+		log_warnx("store: pipeline %s, closing the connection", why);
+	PQfinish(db->conn);
+	db->conn = NULL;
+	db->nprepared = 0;
+	db->piping = false;
+	db->nqueued = 0;
+}
+
+int
+store_pipe_begin(struct store *db)
+{
+	if (db->piping)
+		fatalx("store: a pipeline is already under way");
+	if (store_down(db)) {
+		mod_strlcpy(db->sqlstate, "", sizeof(db->sqlstate));
+		log_warnx("store: pipeline: not connected");
+		return MOD_EDB;
+	}
+	if (PQenterPipelineMode(db->conn) != 1) {
+		store_fail(db, "store: pipeline", NULL);
+		return MOD_EDB;
+	}
+	db->piping = true;
+	db->pipe_failed = false;
+	db->nqueued = 0;
+	return 0;
+}
+
+static void
+store_pipe_push(struct store *db, const struct store_stmt *st, bool prepare)
+{
+	if (db->nqueued == db->queued_cap) {
+		db->queued_cap = db->queued_cap ? db->queued_cap * 2 : 64;
+		db->queued = xreallocarray(
+		    db->queued, db->queued_cap, sizeof(*db->queued));
+	}
+	db->queued[db->nqueued].st = st;
+	db->queued[db->nqueued].prepare = prepare;
+	db->nqueued++;
+}
+
+/* store_pipe_prepare: queue st's prepare unless this session has it. */
+static int
+store_pipe_prepare(struct store *db, const struct store_stmt *st)
+{
+	if (store_is_prepared(db, st))
+		return 0;
+	if (db->nprepared == MOD_MAX_STORE_PREPARED_COUNT)
+		fatalx("store: more than %d prepared statements",
+		    MOD_MAX_STORE_PREPARED_COUNT);
+	if (PQsendPrepare(db->conn, st->name, st->sql, st->nparams, NULL) != 1)
+		return MOD_EDB;
+	db->prepared[db->nprepared++] = st;
+	store_pipe_push(db, st, true);
+	return 0;
+}
+
+int
+store_pipe_send(struct store *db, const struct store_stmt *st,
+    const char *const *params, const int *lengths, const int *formats)
+{
+	if (!db->piping)
+		fatalx("store: %s: no pipeline under way", st->what);
+	if (db->pipe_failed)
+		return MOD_EDB;
+	if (db->nqueued + 2 > MOD_MAX_STORE_PIPE_COUNT) {
+		log_warnx("%s: could not run statement: pipeline full", st->what);
+		db->pipe_failed = true;
+		return MOD_EDB;
+	}
+	if (store_pipe_prepare(db, st) != 0
+	    || PQsendQueryPrepared(db->conn, st->name, st->nparams, params,
+	           lengths, formats, 0)
+	        != 1) {
+		store_fail(db, st->what, NULL);
+		db->pipe_failed = true;
+		return MOD_EDB;
+	}
+	store_pipe_push(db, st, false);
+	return 0;
+}
+
+static ExecStatusType
+store_pipe_want(const struct store_queued *q)
+{
+	return q->prepare || !q->st->rows ? PGRES_COMMAND_OK : PGRES_TUPLES_OK;
+}
+
+/*
+ * store_pipe_collect: read the results of queued statement q (one result,
+ * then NULL).  *res is it if its status is the expected one, else NULL.
+ * Returns 0, MOD_EDB (the statement failed or was skipped) or
+ * MOD_EINTERNAL (out of step: the caller abandons the connection).
+ */
+static int
+store_pipe_collect(
+    struct store *db, const struct store_queued *q, PGresult **res, int *rv)
+{
+	PGresult *r, *extra;
+
+	*res = NULL;
+	if ((r = PQgetResult(db->conn)) == NULL)
+		return MOD_EINTERNAL;
+	if ((extra = PQgetResult(db->conn)) != NULL) {
+		PQclear(extra);
+		PQclear(r);
+		return MOD_EINTERNAL;
+	}
+	if (PQresultStatus(r) == store_pipe_want(q)) {
+		*res = r;
+		return 0;
+	}
+	/* Only the first failure says why; the rest were skipped. */
+	if (*rv == 0 && PQresultStatus(r) != PGRES_PIPELINE_ABORTED)
+		store_fail(db, q->st->what, r);
+	else if (*rv == 0)
+		log_warnx("%s: could not run statement: pipeline aborted",
+		    q->st->what);
+	*rv = MOD_EDB;
+	if (q->prepare)
+		store_unprepare(db, q->st);
+	PQclear(r);
+	return MOD_EDB;
+}
+
+/* store_pipe_finish: the sync result, then out of pipeline mode. */
+static int
+store_pipe_finish(struct store *db)
+{
+	PGresult *r = PQgetResult(db->conn);
+	bool      synced = PQresultStatus(r) == PGRES_PIPELINE_SYNC;
+
+	PQclear(r);
+	if (!synced || PQexitPipelineMode(db->conn) != 1)
+		return MOD_EINTERNAL;
+	db->piping = false;
+	db->nqueued = 0;
+	return 0;
+}
+
+int
+store_pipe_end(struct store *db, struct pg_result **res, size_t n)
+{
+	PGresult *r;
+	size_t    i, k = 0;
+	int       rv = db->pipe_failed ? MOD_EDB : 0;
+
+	if (!db->piping)
+		fatalx("store: no pipeline under way");
+	for (i = 0; i < n; i++)
+		res[i] = NULL;
+	if (PQpipelineSync(db->conn) != 1) {
+		store_pipe_abandon(db, "could not be sent");
+		return MOD_EDB;
+	}
+	for (i = 0; i < db->nqueued; i++) {
+		if (store_pipe_collect(db, &db->queued[i], &r, &rv)
+		    == MOD_EINTERNAL) {
+			store_pipe_abandon(db, "results out of step");
+			goto fail;
+		}
+		if (db->queued[i].prepare || k >= n)
+			PQclear(r);
+		else
+			res[k] = r;
+		k += db->queued[i].prepare ? 0 : 1;
+	}
+	if (store_pipe_finish(db) != 0) {
+		store_pipe_abandon(db, "did not end cleanly");
+		goto fail;
+	}
+	return rv;
+fail:
+	for (i = 0; i < n; i++) {
+		PQclear(res[i]);
+		res[i] = NULL;
+	}
+	return MOD_EDB;
 }

@@ -123,6 +123,54 @@ void store_rollback(struct store *db);
  */
 char *store_text(const char *s, size_t max);
 
+/*
+ * A statement prepared once per connection (on first use, and again after
+ * a reconnect) and run by name.  Declare them as static const tables: the
+ * store keeps pointers to them.  name must be unique in the tree; at most
+ * MOD_MAX_STORE_PREPARED_COUNT distinct statements per connection.
+ */
+struct store_stmt {
+	const char *name; /* server-side name, e.g. "queue_record" */
+	const char *what; /* log label, as for store_exec() */
+	const char *sql;
+	int         nparams;
+	bool        rows; /* returns rows (PGRES_TUPLES_OK), else none */
+};
+
+/*
+ * Pipelines: statements sent back to back without waiting for each
+ * result, so that a batch costs one round trip instead of one per
+ * statement.  A failed statement aborts the ones after it (up to the
+ * end of the pipeline); inside a transaction, that transaction is then
+ * failed and must be rolled back (store_rollback()).
+ *
+ * store_pipe_begin: start a pipeline.  Returns 0, or MOD_EDB (not
+ * connected; no pipeline was started).  After 0, call store_pipe_end()
+ * exactly once, whatever store_pipe_send() returns; no other store_*
+ * call may be made on db in between.
+ *
+ * store_pipe_send: queue st with st->nparams parameters (as for
+ * store_query(); copied at once, so they may be freed on return),
+ * preparing it first if this connection has not.  At most
+ * MOD_MAX_STORE_PIPE_COUNT / 2 statements per pipeline.  Returns 0, or
+ * MOD_EDB (logged; nothing more is sent in this pipeline).
+ *
+ * store_pipe_end: send the queued statements, wait for all their
+ * results and leave pipeline mode.  res[i] (i < n, n = the number of
+ * store_pipe_send() calls that returned 0) is set to the result of the
+ * i-th statement when it had its expected status, else NULL; the caller
+ * frees each with store_clear().  Returns 0 when every statement had its
+ * expected status, else MOD_EDB (the first failure logged).  If the
+ * connection is lost, or libpq's results get out of step, the connection
+ * is closed (store_ensure() reconnects).
+ */
+int store_pipe_begin(struct store *db) MOD_MUSTCHECK;
+int store_pipe_send(struct store *db, const struct store_stmt *st,
+    const char *const *params, const int *lengths,
+    const int *formats) MOD_MUSTCHECK;
+int store_pipe_end(
+    struct store *db, struct pg_result **res, size_t n) MOD_MUSTCHECK;
+
 /* --- store_schema.c ---------------------------------------------------- */
 
 /* store_schema_latest: the schema version this binary creates. */
@@ -167,5 +215,107 @@ int store_user_add(struct store *db, const char *name, const char *role,
  */
 int store_token_hash(
     const char *token, char hex_out[STORE_TOKEN_HEX_LEN + 1]) MOD_MUSTCHECK;
+
+/* Who a token belongs to (store_token_auth). */
+struct store_auth {
+	int64_t user_id;
+	int64_t token_id;
+	char    name[MOD_MAX_USER_NAME_BYTES + 1];
+	char    role[16]; /* "admin", "moderator" or "triage" */
+};
+
+/*
+ * store_token_auth: the user of the presented token (64 hex characters),
+ * looked up by store_token_hash().  A token that is malformed, unknown,
+ * revoked or past its expires_at, or whose user is disabled, is refused.
+ * tokens.last_used_at is updated at most once a minute per token (its own
+ * statement, outside any transaction of the caller's).  Returns 0 and
+ * fills *out, MOD_EAUTH (refused; *out zeroed) or MOD_EDB.
+ */
+int store_token_auth(
+    struct store *db, const char *token, struct store_auth *out) MOD_MUSTCHECK;
+
+struct json_t; /* jansson */
+
+/*
+ * Managing users and tokens through the API (issue 5).  Each change and
+ * its audit row (by actor, the admin's name) are written in one
+ * transaction that takes audit_lock() first.  The JSON results are new
+ * references the caller decrefs; a user is {"name","role","created_at",
+ * "disabled_at","tokens":[{"id","created_at","expires_at","revoked_at",
+ * "last_used_at"}]} (times ISO 8601 UTC with milliseconds, or null).
+ */
+
+/* store_user_list: every user, by name, as a JSON array (*out).  Returns
+ * 0, MOD_ETOOBIG (over MOD_MAX_USERS_JSON_BYTES) or MOD_EDB. */
+int store_user_list(struct store *db, struct json_t **out) MOD_MUSTCHECK;
+
+/*
+ * store_user_create: as store_user_add(), recorded as done by actor, the
+ * token expiring ttl_ms from now (0: never).  *user (may be NULL) is the
+ * new user.  Returns 0, MOD_EINVAL, MOD_EEXIST or MOD_EDB.
+ */
+int store_user_create(struct store *db, const char *actor, const char *name,
+    const char *role, int64_t ttl_ms,
+    char            token_hex_out[STORE_TOKEN_HEX_LEN + 1],
+    struct json_t **user) MOD_MUSTCHECK;
+
+/*
+ * store_token_new: a new token for user name, expiring ttl_ms from now
+ * (0: never); *out is {"id","expires_at"}.  Returns 0, MOD_ENOENT (no
+ * such user), MOD_EEXIST (the user is disabled) or MOD_EDB; on failure
+ * token_hex_out is "".
+ */
+int store_token_new(struct store *db, const char *actor, const char *name,
+    int64_t ttl_ms, char token_hex_out[STORE_TOKEN_HEX_LEN + 1],
+    struct json_t **out) MOD_MUSTCHECK;
+
+/* store_token_revoke: revoke token id; *out is {"id","revoked_at"}.
+ * Returns 0, MOD_ENOENT, MOD_EEXIST (already revoked) or MOD_EDB. */
+int store_token_revoke(struct store *db, const char *actor, int64_t id,
+    struct json_t **out) MOD_MUSTCHECK;
+
+/* store_user_disable: disable user name (its tokens stop working); *out
+ * is the user.  Returns 0, MOD_ENOENT, MOD_EEXIST (already disabled) or
+ * MOD_EDB. */
+int store_user_disable(struct store *db, const char *actor, const char *name,
+    struct json_t **out) MOD_MUSTCHECK;
+
+/* --- store_json.c ------------------------------------------------------ */
+
+/* The end of "to_char(COLUMN" STORE_SQL_UTC_MS: a timestamptz as the
+ * API writes times, "2026-11-22T10:00:00.000Z" (NULL stays NULL). */
+#define STORE_SQL_UTC_MS                                                      \
+	" AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
+
+/*
+ * store_query_json: run a query whose first column of its first row is a
+ * JSON document (json_build_object, json_agg, ...) of at most max_bytes,
+ * and parse it into *out (a new reference).  Returns 0, MOD_ENOENT (no
+ * row, or NULL), MOD_ETOOBIG, MOD_EDB, or MOD_EINTERNAL (not JSON: a
+ * bug); *out is NULL on failure.
+ */
+int store_query_json(struct store *db, const char *what, const char *sql,
+    int n, const char *const *params, size_t max_bytes,
+    struct json_t **out) MOD_MUSTCHECK;
+
+/* --- store_feeds.c (more in feedsync.h) -------------------------------- */
+
+/*
+ * store_block_apply: keep table blocks in step with domain proposal
+ * proposal_id, which the caller (the dispatcher) is marking applied
+ * inside its own transaction (call it there, after audit_lock()).  For
+ * a noop/silence/suspend proposal the block of its domain is created or
+ * updated from the proposal's fields (severity = action, flags,
+ * comments, obfuscate, feeds as "a,b", proposal_id, and mastodon_id when
+ * not NULL; a new row is created_by_moderd, an existing one keeps its
+ * created_by_moderd and, if moderd did not create it, its feeds); for an
+ * unblock the block is deleted (nothing happens if it is already gone).
+ * Each change appends one block_changes row (add, change or retract):
+ * the published change feed.  Returns 0, MOD_ENOENT (no domain proposal
+ * proposal_id) or MOD_EDB.
+ */
+int store_block_apply(struct store *db, int64_t proposal_id,
+    const char *mastodon_id) MOD_MUSTCHECK;
 
 #endif /* MODERD_STORE_H */

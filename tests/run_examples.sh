@@ -261,5 +261,50 @@ check 'an unknown event name is {"line":3,"error":...}' \
 check "processing continues after bad lines (line 4 is a verdict)" \
 	test "$(sed -n 4p "$tmp/mixed.out" | cut -c1-10)" = '{"event":"'
 
+# --- feeds merge: the example subscriptions against golden output -----------
+# examples/feeds/merge.out is the provenance listing, merge.err the parse
+# errors, merge.csv the merged list as a Mastodon import file.
+# golden NAME FILE OUT: OUT must equal the golden FILE.
+golden() {
+	if cmp -s "$2" "$3"; then
+		ok
+	else
+		bad "$1: differs from golden $2"
+		diff -u "$2" "$3" >&2
+	fi
+}
+fconf=examples/feeds/feeds.conf
+"$ctl" feeds merge -f "$fconf" >"$tmp/merge.out" 2>"$tmp/merge.err"
+rc=$?
+check "feeds merge -f $fconf exits 0 (got $rc)" test "$rc" -eq 0
+golden "feeds merge (table)" examples/feeds/merge.out "$tmp/merge.out"
+golden "feeds merge (errors)" examples/feeds/merge.err "$tmp/merge.err"
+"$ctl" feeds merge -f "$fconf" --format mastodon-csv \
+	>"$tmp/merge.csv" 2>/dev/null
+golden "feeds merge --format mastodon-csv" examples/feeds/merge.csv \
+	"$tmp/merge.csv"
+# The merged list reads back through our own parser.
+"$ctl" feeds parse "$tmp/merge.csv" >/dev/null 2>"$tmp/reparse.err"
+check "the merged CSV parses back ($(tail -1 "$tmp/reparse.err"))" \
+	grep -q '^5 entries, 0 errors' "$tmp/reparse.err"
+# An empty feed is a failure, never "no blocks".
+: >"$tmp/empty.txt"
+printf 'feed empty {\n\tpath "%s"\n}\nfeed ok {\n\tpath "%s"\n}\n' \
+	"$tmp/empty.txt" examples/feeds/d.txt >"$tmp/empty.conf"
+"$ctl" feeds merge -f "$tmp/empty.conf" >"$tmp/empty.out" 2>"$tmp/empty.err"
+rc=$?
+check "a feed with no entries makes feeds merge exit 1 (got $rc)" \
+	test "$rc" -eq 1
+check "the empty feed is named on stderr" \
+	grep -q '^moderctl: feed empty: no usable entries$' "$tmp/empty.err"
+check "the failed feed is marked FAILED in the listing" \
+	grep -q '^feed empty: .*: FAILED$' "$tmp/empty.out"
+printf 'feed x {\n\ttrust 1\n}\n' >"$tmp/nosrc.conf"
+"$ctl" feeds merge -f "$tmp/nosrc.conf" >/dev/null 2>"$tmp/nosrc.err"
+rc=$?
+check "a feed without url or path is a config error (exit $rc)" \
+	grep -q "^$tmp/nosrc.conf:1:1: feed.x: one of url and path is required" \
+	"$tmp/nosrc.err"
+
 echo "examples: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

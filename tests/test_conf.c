@@ -1281,6 +1281,129 @@ test_hostile(void **state)
 	}
 }
 
+/* ---- feed blocks and the feeds_* keys ---- */
+
+static void
+test_feeds(void **state)
+{
+	struct conf            *c = NULL;
+	const struct conf_feed *f;
+	char                   *err;
+
+	(void) state;
+	assert_int_equal(test_load("feeds_quorum 2.5\nfeeds_merge min\n"
+	                           "feeds_max_share 0\n"
+	                           "feeds_exclude_file \"/etc/x\"\n"
+	                           "feed a { url \"https://a.example/l.csv\" "
+	                           "trust 0.5 max_severity silence\n"
+	                           "refresh 0 format mastodon-csv "
+	                           "auth_header \"Authorization: Bearer t\" "
+	                           "max_bytes 1m timeout 5s }\n"
+	                           "feed b { path \"/x/b.txt\" trust 0 }\n",
+	                     &c, &err),
+	    0);
+	assert_string_equal(err, "");
+	free(err);
+	assert_true(c->feeds_quorum == 2.5);
+	assert_int_equal(c->feeds_merge, CONF_FEEDS_MERGE_MIN);
+	assert_true(c->feeds_max_share == 0);
+	assert_string_equal(c->feeds_exclude_file, "/etc/x");
+	assert_string_equal(c->feeds_known_domains_file, "");
+	assert_int_equal(c->nfeed, 2);
+	f = &c->feed[0];
+	assert_string_equal(f->name, "a");
+	assert_string_equal(f->url, "https://a.example/l.csv");
+	assert_string_equal(f->path, "");
+	assert_true(f->trust == 0.5);
+	assert_string_equal(f->max_severity, "silence");
+	assert_int_equal(f->refresh_ms, 0);
+	assert_string_equal(f->format, "mastodon-csv");
+	assert_string_equal(f->auth_header, "Authorization: Bearer t");
+	assert_int_equal(f->max_bytes, 1024 * 1024);
+	assert_int_equal(f->timeout_ms, 5000);
+	f = &c->feed[1]; /* defaults */
+	assert_string_equal(f->path, "/x/b.txt");
+	assert_string_equal(f->url, "");
+	assert_true(f->trust == 0);
+	assert_string_equal(f->format, "auto");
+	assert_string_equal(f->max_severity, "suspend");
+	assert_int_equal(f->refresh_ms, 3600000);
+	assert_string_equal(f->pubkey, "");
+	assert_string_equal(f->signature_url, "");
+	assert_int_equal(f->max_bytes, 16 * 1024 * 1024);
+	assert_int_equal(f->timeout_ms, 30000);
+	conf_free(c);
+
+	/* Defaults of the top-level keys. */
+	assert_int_equal(conf_defaults(&c), 0);
+	assert_true(c->feeds_quorum == 1.0);
+	assert_true(c->feeds_max_share == 0.2);
+	assert_int_equal(c->feeds_merge, CONF_FEEDS_MERGE_MAX);
+	assert_int_equal(c->nfeed, 0);
+	conf_free(c);
+}
+
+static void
+test_feed_errors(void **state)
+{
+	static const struct {
+		const char *src, *want;
+	} cases[] = {
+		{ "feed a { trust 1 }",
+		    "t.conf:1:1: feed.a: one of url and path is required\n" },
+		{ "feed a {\n url \"https://x.example/l\"\n path \"/l\"\n}",
+		    "t.conf:3:2: feed.a: url and path are exclusive: set only "
+		    "one\n" },
+		{ "feed a { path \"/l\" trust -1 }",
+		    "t.conf:1:26: feed.a.trust: value -1 out of range "
+		    "0..1000\n" },
+		{ "feed a { url \"http://example.com/l\" }",
+		    "t.conf:1:10: feed.a.url: must be https:// (http:// only "
+		    "to "
+		    "127.0.0.1, [::1] or localhost; a local file goes in "
+		    "path)\n" },
+		{ "feed a { url \"file:///etc/l\" }",
+		    "t.conf:1:10: feed.a.url: must be https:// (http:// only "
+		    "to "
+		    "127.0.0.1, [::1] or localhost; a local file goes in "
+		    "path)\n" },
+		{ "feed a { path \"/l\" signature_url \"https://x/l.sig\" }",
+		    "t.conf:1:20: feed.a.signature_url: only with url (a path "
+		    "feed is verified with PATH.sig)\n" },
+		{ "feed a { path \"/l\" format xml max_severity ban }",
+		    "t.conf:1:20: feed.a.format: unknown format \"xml\"\n"
+		    "t.conf:1:31: feed.a.max_severity: expected noop, silence "
+		    "or suspend\n" },
+		{ "feed a { path \"/l\" pubkey \"abc\" }",
+		    "t.conf:1:20: feed.a.pubkey: expected 44 base64 "
+		    "characters "
+		    "(an Ed25519 public key, as moderctl feeds keygen writes "
+		    "it)\n" },
+		{ "feed a { path \"/l\" auth_header \"Bearer x\" }",
+		    "t.conf:1:20: feed.a.auth_header: expected one \"Name: "
+		    "value\" line\n" },
+		{ "feed a { path \"/l\" refresh 10s }",
+		    "t.conf:1:20: feed.a.refresh: at least 1m, or 0 for "
+		    "manual "
+		    "syncs only\n" },
+		{ "feeds_merge avg",
+		    "t.conf:1:13: feeds_merge: invalid value \"avg\" "
+		    "(expected "
+		    "max or min)\n" },
+		{ "feeds_quorum -2",
+		    "t.conf:1:14: feeds_quorum: value -2 out of range "
+		    "0..64000\n" },
+		{ "feeds_max_share 1.5",
+		    "t.conf:1:17: feeds_max_share: value 1.5 out of range "
+		    "0..1\n" },
+	};
+	size_t i;
+
+	(void) state;
+	for (i = 0; i < nitems(cases); i++)
+		test_expect_errors(cases[i].src, cases[i].want);
+}
+
 int
 main(void)
 {
@@ -1307,6 +1430,8 @@ main(void)
 		cmocka_unit_test(test_engine_errors),
 		cmocka_unit_test(test_engine_blocks),
 		cmocka_unit_test(test_hostile),
+		cmocka_unit_test(test_feeds),
+		cmocka_unit_test(test_feed_errors),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

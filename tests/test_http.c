@@ -230,10 +230,10 @@ test_route_echo(struct http_request *r)
 static int test_routes_arg = 7;
 
 static const struct http_route test_routes[] = {
-	{ "GET", "/v1/items/{id}", 0, test_route_item },
+	{ "GET", "/v1/items/{id}", 0, test_route_item, NULL },
 	{ "GET", "/v1/items/{id}/notes/{n}", HTTP_ROUTE_BLOCKING,
-	    test_route_item },
-	{ "PUT", "/v1/echo", HTTP_ROUTE_BODY, test_route_echo },
+	    test_route_item, NULL },
+	{ "PUT", "/v1/echo", HTTP_ROUTE_BODY, test_route_echo, NULL },
 };
 
 static int

@@ -1,6 +1,6 @@
 /*
  * test_queue.c - queue.c against a real throwaway PostgreSQL: new
- * proposals and merges (count, score, rules, evidence, priority, audit
+ * proposals and merges (count, score, rules, evidence rows, priority, audit
  * rows), duplicate deliveries, records that need nothing, report triage
  * items and their priority, dead letters, the evidence cap, one
  * transaction per batch (all or nothing), malformed records, SQL-looking
@@ -204,15 +204,16 @@ test_new_and_merge(void **state)
 	/* flag 10 + round(3.5 x 5) = 18 */
 	assert_int_equal(prio(t->db, "109"), 28);
 	q_text(t->db,
-	    "SELECT (evidence->0->>'dedup_key') || ' ' || "
-	    "(evidence->0->>'event_time') || ' ' || "
-	    "(evidence->0->'hits'->0->>'excerpt') || ' ' || "
-	    "(evidence->0->'hits'->0->>'offset') || ' ' || "
-	    "(evidence->0->'texts'->>'text') FROM proposals",
+	    "SELECT (snapshot->>'dedup_key') || ' ' || "
+	    "(snapshot->>'event_time') || ' ' || "
+	    "(snapshot->'hits'->0->>'excerpt') || ' ' || "
+	    "(snapshot->'hits'->0->>'offset') || ' ' || "
+	    "(snapshot->'texts'->>'text') || ' ' || "
+	    "(proposal_id = (SELECT id FROM proposals)) FROM evidence",
 	    NULL, s, sizeof(s));
 	assert_string_equal(s,
 	    "k1 2023-11-14T22:13:20.123Z free bitcoin 17 "
-	    "Free bitcoin for everyone!");
+	    "Free bitcoin for everyone! true");
 	/* A second event on the same target and action merges. */
 	{
 		struct queue_record r = rec("k2", "109", "flag", 2.0);
@@ -222,15 +223,17 @@ test_new_and_merge(void **state)
 	}
 	q_text(t->db,
 	    "SELECT count || ' ' || score || ' ' || "
-	    "jsonb_array_length(evidence) "
+	    "(SELECT count(*) FROM evidence WHERE proposal_id = p.id) "
 	    "|| ' ' || array_to_string(rules, ',') || ' ' || "
 	    "array_to_string(groups, ',') || ' ' || "
-	    "(evidence->1->>'dedup_key') || ' ' || (updated_at >= created_at) "
-	    "FROM proposals",
+	    "(SELECT string_agg(snapshot->>'dedup_key', ',' ORDER BY id) "
+	    "FROM evidence) || ' ' || (updated_at >= created_at) || ' ' || "
+	    "evidence FROM proposals AS p",
 	    NULL, s, sizeof(s));
+	/* Snapshots are rows of evidence; the old array stays empty. */
 	assert_string_equal(s,
 	    "2 3.5 2 CRYPTO_GIVEAWAY,SHORT_LINK,SPAM_LINK "
-	    "scams,spam k2 true");
+	    "scams,spam k1,k2 true []");
 	assert_int_equal(prio(t->db, "109"), 38); /* + 10 x (count - 1) */
 	/* One audit row per change, in order, pointing at the proposal. */
 	q_text(t->db,
@@ -292,7 +295,7 @@ test_duplicate(void **state)
 	int                 out[3];
 	char                before[256], after[256];
 	static const char   snap[]
-	    = "SELECT count || ' ' || jsonb_array_length(evidence) || ' ' || "
+	    = "SELECT count || ' ' || (SELECT count(*) FROM evidence) || ' ' || "
 	      "(SELECT count(*) FROM audit) || ' ' || (SELECT count(*) FROM "
 	      "deliveries) FROM proposals";
 
@@ -476,22 +479,36 @@ test_evidence_cap(void **state)
 	assert_int_equal(out[nitems(r) - 1], QUEUE_MERGED);
 	assert_int_equal(q_int(t->db, "SELECT count FROM proposals", NULL),
 	    (int64_t) nitems(r));
-	assert_int_equal(
-	    q_int(t->db, "SELECT jsonb_array_length(evidence) FROM proposals",
-	        NULL),
+	assert_int_equal(q_int(t->db, "SELECT count(*) FROM evidence", NULL),
 	    MOD_MAX_EVIDENCE_COUNT);
 	/* The first snapshots are kept; the score still follows. */
 	assert_int_equal(
 	    q_int(t->db,
-	        "SELECT (evidence->-1->>'dedup_key' = 'k49')::int "
-	        "FROM proposals",
+	        "SELECT (snapshot->>'dedup_key' = 'k49')::int "
+	        "FROM evidence ORDER BY id DESC LIMIT 1",
 	        NULL),
 	    1);
+	/* A later batch finds the proposal full too. */
+	assert_int_equal(
+	    batch1(t->db, rec("late", "109", "flag", 0)), QUEUE_MERGED);
+	assert_int_equal(q_int(t->db, "SELECT count(*) FROM evidence", NULL),
+	    MOD_MAX_EVIDENCE_COUNT);
+	assert_int_equal(q_int(t->db, "SELECT count FROM proposals", NULL),
+	    (int64_t) nitems(r) + 1);
+	{
+		struct queue_item *items;
+		size_t             n;
+
+		assert_int_equal(queue_list(t->db, 10, &items, &n), 0);
+		assert_int_equal(n, 1);
+		assert_int_equal(items[0].evidence_count, MOD_MAX_EVIDENCE_COUNT);
+		free(items);
+	}
 	assert_int_equal(
 	    q_int(t->db, "SELECT (score * 10)::int FROM proposals", NULL),
 	    (int64_t) nitems(r) - 1);
 	assert_int_equal(q_int(t->db, "SELECT count(*) FROM audit", NULL),
-	    (int64_t) nitems(r));
+	    (int64_t) nitems(r) + 1);
 	t_free(t);
 }
 
@@ -599,17 +616,16 @@ test_strings_verbatim(void **state)
 	assert_int_equal(batch1(t->db, r), QUEUE_NEW);
 	q_text(t->db, "SELECT target_acct FROM proposals", NULL, s, sizeof(s));
 	assert_string_equal(s, sqlish);
-	q_text(t->db, "SELECT evidence->0->'texts'->>'text' FROM proposals",
-	    NULL, s, sizeof(s));
+	q_text(t->db, "SELECT snapshot->'texts'->>'text' FROM evidence", NULL,
+	    s, sizeof(s));
 	assert_string_equal(s, sqlish);
-	q_text(t->db, "SELECT evidence->0->'texts'->>'broken' FROM proposals",
+	q_text(t->db, "SELECT snapshot->'texts'->>'broken' FROM evidence",
 	    NULL, s, sizeof(s));
 	assert_string_equal(s,
 	    "ab\xEF\xBF\xBD\xEF\xBF\xBD"
 	    "cd");
-	q_text(t->db,
-	    "SELECT evidence->0->'hits'->0->>'excerpt' FROM proposals", NULL,
-	    s, sizeof(s));
+	q_text(t->db, "SELECT snapshot->'hits'->0->>'excerpt' FROM evidence",
+	    NULL, s, sizeof(s));
 	assert_string_equal(s, hits[0].excerpt);
 	q_text(t->db, "SELECT rules[1] || '|' || groups[1] FROM proposals",
 	    NULL, s, sizeof(s));
@@ -639,7 +655,7 @@ test_caller_evidence(void **state)
 
 	r.evidence_json = "{\"mine\": true, \"text\": \"as it was\"}";
 	assert_int_equal(batch1(t->db, r), QUEUE_NEW);
-	q_text(t->db, "SELECT evidence->0 FROM proposals", NULL, s, sizeof(s));
+	q_text(t->db, "SELECT snapshot FROM evidence", NULL, s, sizeof(s));
 	assert_string_equal(s, "{\"mine\": true, \"text\": \"as it was\"}");
 	for (i = 0; i < nitems(unusable); i++) {
 		snprintf(key, sizeof(key), "k%zu", i + 1);
@@ -648,9 +664,8 @@ test_caller_evidence(void **state)
 		assert_int_equal(batch1(t->db, r), QUEUE_MERGED);
 	}
 	assert_int_equal(q_int(t->db,
-	                     "SELECT count(*) FROM proposals, "
-	                     "jsonb_array_elements(evidence) e WHERE "
-	                     "e->>'dedup_key' LIKE 'k_'",
+	                     "SELECT count(*) FROM evidence WHERE "
+	                     "snapshot->>'dedup_key' LIKE 'k_'",
 	                     NULL),
 	    (int64_t) nitems(unusable));
 	t_free(t);

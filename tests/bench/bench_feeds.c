@@ -24,7 +24,12 @@
  * passes: the machine is shared) and K this process's peak resident set
  * (ru_maxrss), plus a `bench feeds-detail` line splitting the time.
  * Loading the current blocks (from the database, in the daemon) is not
- * timed, but counts in the memory figure.
+ * timed, but counts in the memory figure.  A `bench feeds-baseline` line
+ * compares both figures with those of the first implementation (commit
+ * cae7bef: a malloc per string, a SHA-256 per entry, a qsort to
+ * de-duplicate, jansson's whole tree of a JSON feed), measured on the
+ * same machine, unloaded: a ratio, not a second run, so it is only as
+ * good as the machine is quiet.
  */
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -51,6 +56,10 @@
 #define BENCH_PEERS 50000
 #define BENCH_SEED UINT64_C(20250301)
 #define BENCH_NAME_BYTES 48
+/* The first implementation's figures (see above). */
+#define BENCH_BASELINE_REF "cae7bef"
+#define BENCH_BASELINE_SECONDS 1.382
+#define BENCH_BASELINE_RSS_KB 374516
 
 static uint64_t bench_state;
 
@@ -505,6 +514,12 @@ bench_run(const char *dir)
 	    best.merge_s + best.diff_s, best.entries, best.merged, best.below,
 	    best.excluded, best.unresolved, best.add, best.change,
 	    best.retract, best.held);
+	printf("bench feeds-baseline ref=%s seconds=%.3f rss_kb=%d "
+	       "speedup=%.2f rss_ratio=%.2f\n",
+	    BENCH_BASELINE_REF, BENCH_BASELINE_SECONDS, BENCH_BASELINE_RSS_KB,
+	    BENCH_BASELINE_SECONDS
+	        / (best.parse_s + best.merge_s + best.diff_s),
+	    (double) ru.ru_maxrss / BENCH_BASELINE_RSS_KB);
 	bench_free_current(&cur);
 	return 0;
 }

@@ -81,4 +81,11 @@ fi
 if [ "${BENCH_FEEDS:-1}" != 0 ]; then
 	"$BUILD/bench/bench_feeds" "$BUILD/benchdata/feeds" || rc=1
 fi
+
+# The queue API figure (bench_api.c: 100000 pending items in an embedded
+# cluster under BUILD/benchdata/api, list pages and approvals over
+# loopback HTTP).  BENCH_API=0 skips it.
+if [ "${BENCH_API:-1}" != 0 ]; then
+	"$BUILD/bench/bench_api" "$BUILD/benchdata/api" $quick || rc=1
+fi
 exit "$rc"

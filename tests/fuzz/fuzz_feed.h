@@ -5,8 +5,8 @@
  *
  * feed_parse() must never crash, hang or leak, and whatever it returns
  * must keep its promises: entries only on success, and every entry a
- * normalised, unique domain whose normalisation is idempotent, with the
- * digest of its name (or, for masked names, none or 64 hex digits), a
+ * normalised, unique domain whose normalisation is idempotent, with no
+ * digest (or, for masked names, none or 64 hex digits), a
  * valid line number and canaries counted; every error one line that
  * names the feed.
  */
@@ -23,7 +23,7 @@
 static void
 fuzz_check_entry(const struct feed_entry *e)
 {
-	char           norm[MOD_MAX_DOMAIN_BYTES + 1], dg[65];
+	char           norm[MOD_MAX_DOMAIN_BYTES + 1];
 	struct mod_err err;
 	bool           masked;
 	size_t         i;
@@ -37,8 +37,7 @@ fuzz_check_entry(const struct feed_entry *e)
 	    || e->severity > FEED_SEV_SUSPEND)
 		abort();
 	if (!e->obfuscated) {
-		feed_digest(e->domain, dg);
-		if (strcmp(dg, e->digest) != 0)
+		if (e->digest[0] != '\0') /* feed_digest() on demand */
 			abort();
 	} else if (e->digest[0] != '\0') {
 		for (i = 0; i < 64; i++)

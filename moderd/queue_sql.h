@@ -1,0 +1,172 @@
+/*
+ * queue_sql.h - SQL fragments and helpers shared by queue_read.c and
+ * queue_decide.c (internal: nothing else includes it).
+ */
+#ifndef MODERD_QUEUE_SQL_H
+#define MODERD_QUEUE_SQL_H
+
+#include <stddef.h>
+
+#include <jansson.h>
+#include <libpq-fe.h>
+
+/* A timestamptz column as "2026-11-22T10:00:00.000Z" (NULL stays NULL). */
+#define QR_TIME(col)                                                          \
+	"to_char(" col " AT TIME ZONE 'UTC',"                                 \
+	" 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
+
+/* Severity rank of p.action (queue_two_person_rank() in SQL). */
+#define QR_RANK                                                               \
+	"(CASE p.action WHEN 'sensitive' THEN 1 WHEN 'delete' THEN 2"         \
+	" WHEN 'silence' THEN 2 WHEN 'suspend' THEN 3 ELSE 0 END)"
+
+/* doc/api.md's ITEM of proposal p, as jsonb; th is the parameter holding
+ * queue_read_threshold(). */
+#define QR_ITEM(th)                                                           \
+	"jsonb_build_object('id', p.id, 'state', p.state,"                    \
+	" 'target_type', p.target_type, 'target_id', p.target_id,"            \
+	" 'target_account_id', p.target_account_id,"                          \
+	" 'target_acct', p.target_acct, 'action', p.action,"                  \
+	" 'reject_media', p.reject_media,"                                    \
+	" 'reject_reports', p.reject_reports, 'obfuscate', p.obfuscate,"      \
+	" 'public_comment', p.public_comment,"                                \
+	" 'private_comment', p.private_comment, 'score', p.score,"            \
+	" 'priority', p.priority, 'count', p.count,"                          \
+	" 'evidence_count', (SELECT count(*) FROM evidence e"                 \
+	"  WHERE e.proposal_id = p.id),"                                      \
+	" 'rules', to_jsonb(p.rules), 'groups', to_jsonb(p.groups),"          \
+	" 'feeds', to_jsonb(p.feeds), 'source', p.source,"                    \
+	" 'report_category', p.report_category, 'assignee', p.assignee,"      \
+	" 'proposer', p.proposer,"                                            \
+	" 'approvals_needed', CASE WHEN p.state = 'pending' THEN"             \
+	"  CASE WHEN " QR_RANK " >= " th "::integer THEN 2 ELSE 1 END"        \
+	"  ELSE p.approvals_needed END,"                                      \
+	" 'approvals', (SELECT coalesce(jsonb_agg(jsonb_build_object("        \
+	"  'user', a.user_name, 'at', " QR_TIME(                              \
+	    "a.at") ") ORDER BY a.at),"                                       \
+	            "  '[]') FROM approvals a WHERE a.proposal_id = p.id),"   \
+	            " 'created_at', " QR_TIME(                                \
+	                "p.created_at") ","                                   \
+	                                " 'updated_at', " QR_TIME(            \
+	                                    "p.updated_at") ","               \
+	                                                    " 'decided_at',"  \
+	                                                    " " QR_TIME(      \
+	                                                        "p.decided_"  \
+	                                                        "at") ","     \
+	                                                              " '"    \
+	                                                              "decid" \
+	                                                              "ed_"   \
+	                                                              "by', " \
+	                                                              "p."    \
+	                                                              "decid" \
+	                                                              "ed_"   \
+	                                                              "by, "  \
+	                                                              "'reje" \
+	                                                              "ct_"   \
+	                                                              "reaso" \
+	                                                              "n', "  \
+	                                                              "p."    \
+	                                                              "rejec" \
+	                                                              "t_"    \
+	                                                              "reaso" \
+	                                                              "n,"    \
+	                                                              " '"    \
+	                                                              "chang" \
+	                                                              "eset_" \
+	                                                              "id', " \
+	                                                              "p."    \
+	                                                              "chang" \
+	                                                              "eset_" \
+	                                                              "id,"   \
+	                                                              " '"    \
+	                                                              "excer" \
+	                                                              "pt', " \
+	                                                              "(SELE" \
+	                                                              "CT "   \
+	                                                              "e."    \
+	                                                              "snaps" \
+	                                                              "hot "  \
+	                                                              "#>> "  \
+	                                                              "'{"    \
+	                                                              "hits," \
+	                                                              "0,"    \
+	                                                              "excer" \
+	                                                              "pt}'"  \
+	                                                              "  "    \
+	                                                              "FROM " \
+	                                                              "evide" \
+	                                                              "nce "  \
+	                                                              "e "    \
+	                                                              "WHERE" \
+	                                                              " e."   \
+	                                                              "propo" \
+	                                                              "sal_"  \
+	                                                              "id = " \
+	                                                              "p.id"  \
+	                                                              "  "    \
+	                                                              "ORDER" \
+	                                                              " BY "  \
+	                                                              "e.id " \
+	                                                              "DESC " \
+	                                                              "LIMIT" \
+	                                                              " 1),"  \
+	                                                              " '"    \
+	                                                              "dispa" \
+	                                                              "tch'," \
+	                                                              " ("    \
+	                                                              "SELEC" \
+	                                                              "T "    \
+	                                                              "jsonb" \
+	                                                              "_buil" \
+	                                                              "d_"    \
+	                                                              "objec" \
+	                                                              "t('"   \
+	                                                              "state" \
+	                                                              "', "   \
+	                                                              "d."    \
+	                                                              "state" \
+	                                                              ","     \
+	                                                              "  "    \
+	                                                              "'atte" \
+	                                                              "mpts'" \
+	                                                              ", "    \
+	                                                              "d."    \
+	                                                              "attem" \
+	                                                              "pts, " \
+	                                                              "'erro" \
+	                                                              "r', "  \
+	                                                              "d."    \
+	                                                              "error" \
+	                                                              ", "    \
+	                                                              "'resu" \
+	                                                              "lt', " \
+	                                                              "d."    \
+	                                                              "resul" \
+	                                                              "t)"    \
+	                                                              "  "    \
+	                                                              "FROM " \
+	                                                              "dispa" \
+	                                                              "tches" \
+	                                                              " d "   \
+	                                                              "WHERE" \
+	                                                              " d."   \
+	                                                              "propo" \
+	                                                              "sal_"  \
+	                                                              "id = " \
+	                                                              "p.id"  \
+	                                                              "  "    \
+	                                                              "ORDER" \
+	                                                              " BY "  \
+	                                                              "d.id " \
+	                                                              "DESC " \
+	                                                              "LIMIT" \
+	                                                              " 1)):" \
+	                                                              ":text"
+
+/* queue_read_threshold: the QR_ITEM parameter for two_person. */
+void queue_read_threshold(int two_person, char *out, size_t outsz);
+
+/* queue_read_json: row r, column col of res parsed (NULL: logged). */
+json_t *queue_read_json(const PGresult *res, int r, int col);
+
+#endif /* MODERD_QUEUE_SQL_H */
