@@ -136,7 +136,35 @@ curl -s "http://127.0.0.1:$port/metrics" |
     grep -E '^moderd_(events_in_total|proposals_total|events_rejected_total)' |
     grep -v ' 0$' | sed 's/^/   /'
 echo
-echo "== 5. moderd stops (SIGTERM: drain, stop the database)"
+echo "== 5. moderators at work (moderctl over the HTTP API; the web console"
+echo "   is at http://127.0.0.1:$port/ with the same tokens)"
+alice=$("$moderd" -f "$conf" user add alice --role moderator 2>/dev/null | tail -n 1)
+bob=$("$moderd" -f "$conf" user add bob --role moderator 2>/dev/null | tail -n 1)
+ctl() {
+	who=$1
+	shift
+	echo "   \$ moderctl $*   (as $who)"
+	MODERD_URL="http://127.0.0.1:$port" MODERD_TOKEN=$(eval echo "\$$who") \
+	    "$build/moderctl" "$@" 2>&1 | sed 's/^/     /'
+}
+first=$(MODERD_URL="http://127.0.0.1:$port" MODERD_TOKEN=$alice \
+    "$build/moderctl" queue --json --action silence --target-type account --limit 1 2>/dev/null |
+    sed -n 's/.*"items":\[{"id":\([0-9]*\).*/\1/p')
+dom=$(MODERD_URL="http://127.0.0.1:$port" MODERD_TOKEN=$alice \
+    "$build/moderctl" queue --json --action suspend --limit 1 2>/dev/null |
+    sed -n 's/.*"items":\[{"id":\([0-9]*\).*/\1/p')
+if [ -n "$first" ] && [ -n "$dom" ]; then
+	ctl alice approve "$first" --comment "giveaway spam, confirmed"
+	ctl alice approve "$dom"
+	ctl alice approve "$dom"
+	ctl bob approve "$dom" --comment "second approval"
+fi
+ctl bob audit verify
+echo
+ctl alice queue --limit 5
+
+echo
+echo "== 6. moderd stops (SIGTERM: drain, stop the database)"
 kill -TERM "$pid"
 wait "$pid" || true
 pid=

@@ -127,20 +127,24 @@ static const char *
 feed_csv_quoted(
     struct feed_csv *c, const char *s, size_t n, size_t *i, size_t *o)
 {
-	for ((*i)++;; (*i)++) {
-		if (*i >= n) {
-			c->resync = true;
-			return c->truncated ? feed_csv_too_long
-			                    : "quoted field not closed before "
-			                      "the end of the file";
-		}
-		if (s[*i] == '"') {
-			if (*i + 1 < n && s[*i + 1] == '"')
-				(*i)++;
+	size_t k = *i + 1, w = *o; /* locals: scratch may alias */
+
+	for (; k < n; k++) {
+		if (s[k] == '"') {
+			if (k + 1 < n && s[k + 1] == '"')
+				k++;
 			else
 				break;
 		}
-		c->scratch[(*o)++] = s[*i];
+		c->scratch[w++] = s[k];
+	}
+	*i = k;
+	*o = w;
+	if (k >= n) {
+		c->resync = true;
+		return c->truncated ? feed_csv_too_long
+		                    : "quoted field not closed before "
+		                      "the end of the file";
 	}
 	for ((*i)++; *i < n && (feed_csv_space(s[*i]) || s[*i] == '\r');
 	     (*i)++)
@@ -155,15 +159,19 @@ static void
 feed_csv_plain(
     struct feed_csv *c, const char *s, size_t n, size_t *i, size_t *o)
 {
-	size_t start = *o;
+	size_t start = *o, end = *i, k = *o; /* locals: scratch may alias */
 
-	while (*i < n && s[*i] != ',' && s[*i] != '\n')
-		c->scratch[(*o)++] = s[(*i)++];
-	if (*o > start && c->scratch[*o - 1] == '\r'
-	    && (*i >= n || s[*i] == '\n'))
-		(*o)--; /* the CR of a CRLF */
-	while (*o > start && feed_csv_space(c->scratch[*o - 1]))
-		(*o)--;
+	while (end < n && s[end] != ',' && s[end] != '\n')
+		end++;
+	memcpy(c->scratch + k, s + *i, end - *i);
+	k += end - *i;
+	if (k > start && c->scratch[k - 1] == '\r'
+	    && (end >= n || s[end] == '\n'))
+		k--; /* the CR of a CRLF */
+	while (k > start && feed_csv_space(c->scratch[k - 1]))
+		k--;
+	*i = end;
+	*o = k;
 }
 
 /*

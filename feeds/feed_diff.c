@@ -28,6 +28,7 @@
 #include <sodium.h>
 
 #include "feeds.h"
+#include "feed_impl.h"
 #include "util.h"
 
 struct diff {
@@ -61,32 +62,61 @@ feed_change_kind_name(enum feed_change_kind k)
 /*
  * BLAKE2b-256 (crypto_generichash) over NUL-terminated fields: fast
  * enough to fingerprint every change of a 100k-entry diff, and an
- * opaque, stable string for the queue to remember.
+ * opaque, stable string for the queue to remember.  The fields are
+ * gathered in a buffer and hashed in few updates: the same bytes, so
+ * the same hash, without the cost of an update per field.
  */
+#define DIFF_FP_BUF_BYTES 512
+
+struct diff_fp {
+	crypto_generichash_state st;
+	unsigned char            buf[DIFF_FP_BUF_BYTES];
+	size_t                   n;
+};
+
 static void
-diff_hash_str(crypto_generichash_state *st, const char *s)
+diff_fp_flush(struct diff_fp *f)
 {
-	s = s ? s : "";
-	crypto_generichash_update(
-	    st, (const unsigned char *) s, strlen(s) + 1);
+	crypto_generichash_update(&f->st, f->buf, f->n);
+	f->n = 0;
 }
 
 static void
-diff_hash_block(crypto_generichash_state *st, enum feed_severity sev,
-    bool media, bool reports)
+diff_fp_add(struct diff_fp *f, const void *p, size_t n)
+{
+	if (n > sizeof(f->buf) - f->n)
+		diff_fp_flush(f);
+	if (n > sizeof(f->buf)) {
+		crypto_generichash_update(&f->st, p, n);
+		return;
+	}
+	memcpy(f->buf + f->n, p, n);
+	f->n += n;
+}
+
+static void
+diff_hash_str(struct diff_fp *f, const char *s)
+{
+	s = s ? s : "";
+	diff_fp_add(f, s, strlen(s) + 1);
+}
+
+static void
+diff_hash_block(
+    struct diff_fp *f, enum feed_severity sev, bool media, bool reports)
 {
 	unsigned char b[3];
 
 	b[0] = (unsigned char) sev;
 	b[1] = media;
 	b[2] = reports;
-	crypto_generichash_update(st, b, sizeof(b));
+	diff_fp_add(f, b, sizeof(b));
 }
 
 /* Who says what: names, effective severities, flags, listed names; not
  * comments or revisions, which change without the sources changing. */
 static void
-diff_hash_support(crypto_generichash_state *st, const struct feed_merged *m,
+diff_hash_support(struct diff_fp *f, const struct feed_merged *m,
     const struct feed_merged_entry *e)
 {
 	size_t i;
@@ -96,32 +126,34 @@ diff_hash_support(crypto_generichash_state *st, const struct feed_merged *m,
 	for (i = 0; i < e->nsup; i++) {
 		const struct feed_support *s = &e->sup[i];
 
-		diff_hash_str(st, m->sources[s->source].name);
-		diff_hash_block(
-		    st, s->effective, s->reject_media, s->reject_reports);
-		diff_hash_str(st, s->listed_as);
+		diff_hash_str(f, m->sources[s->source].name);
+		diff_hash_block(f, (enum feed_severity) s->effective,
+		    s->reject_media, s->reject_reports);
+		diff_hash_str(f, s->listed_as);
 	}
 }
 
 static void
 diff_fingerprint(const struct diff *d, struct feed_change *c)
 {
-	crypto_generichash_state st;
-	unsigned char            h[32];
+	struct diff_fp f;
+	unsigned char  h[32];
 
-	crypto_generichash_init(&st, NULL, 0, sizeof(h));
-	diff_hash_str(&st, feed_change_kind_name(c->kind));
-	diff_hash_str(&st, c->domain);
-	diff_hash_block(&st, c->severity, c->reject_media, c->reject_reports);
+	f.n = 0;
+	crypto_generichash_init(&f.st, NULL, 0, sizeof(h));
+	diff_hash_str(&f, feed_change_kind_name(c->kind));
+	diff_hash_str(&f, c->domain);
+	diff_hash_block(&f, c->severity, c->reject_media, c->reject_reports);
 	if (c->current != NULL) {
-		diff_hash_block(&st, c->current->severity,
+		diff_hash_block(&f, c->current->severity,
 		    c->current->reject_media, c->current->reject_reports);
 		if (c->kind == FEED_CHANGE_RETRACT)
-			diff_hash_str(&st, c->current->feeds);
+			diff_hash_str(&f, c->current->feeds);
 	}
-	diff_hash_support(&st, d->m, c->entry);
-	crypto_generichash_final(&st, h, sizeof(h));
-	sodium_bin2hex(c->fingerprint, sizeof(c->fingerprint), h, sizeof(h));
+	diff_hash_support(&f, d->m, c->entry);
+	diff_fp_flush(&f);
+	crypto_generichash_final(&f.st, h, sizeof(h));
+	feed_hex(h, sizeof(h), c->fingerprint);
 }
 
 /* ---- remembered rejections ---- */
@@ -374,29 +406,31 @@ diff_change_cmp(const void *a, const void *b)
 	return c != 0 ? c : (int) x->kind - (int) y->kind;
 }
 
-/* Sort the retractions after the first nsorted changes (sorted
- * already), then merge the two runs: one sort of the few, not of all. */
+/*
+ * Sort the retractions after the first nsorted changes (sorted
+ * already), then merge the two runs in place from the back, with only
+ * the retractions copied aside: one sort of the few, not of all, and no
+ * second array of all of them.  Of equal keys the first run's goes
+ * first, as a stable merge would have it.
+ */
 static void
 diff_sort(struct feed_diff *out, size_t nsorted)
 {
-	struct feed_change *v;
-	size_t              i = 0, j = nsorted, k = 0;
+	struct feed_change *tail, *v = out->v;
+	size_t              i = nsorted, j = out->n - nsorted, k = out->n;
 
-	if (out->n - nsorted < 1 || out->n < 2)
+	if (j == 0 || out->n < 2)
 		return;
-	qsort(out->v + nsorted, out->n - nsorted, sizeof(*out->v),
-	    diff_change_cmp);
-	v = xcalloc(out->n, sizeof(*v));
-	while (i < nsorted || j < out->n) {
-		if (j == out->n
-		    || (i < nsorted
-		        && diff_change_cmp(&out->v[i], &out->v[j]) <= 0))
-			v[k++] = out->v[i++];
+	qsort(v + nsorted, j, sizeof(*v), diff_change_cmp);
+	tail = xreallocarray(NULL, j, sizeof(*tail));
+	memcpy(tail, v + nsorted, j * sizeof(*tail));
+	while (j > 0) {
+		if (i > 0 && diff_change_cmp(&v[i - 1], &tail[j - 1]) > 0)
+			v[--k] = v[--i];
 		else
-			v[k++] = out->v[j++];
+			v[--k] = tail[--j];
 	}
-	free(out->v);
-	out->v = v;
+	free(tail);
 }
 
 static void

@@ -36,6 +36,7 @@
 #include <unicode/uidna.h>
 
 #include "feeds.h"
+#include "feed_impl.h"
 #include "util.h"
 
 /* Room for ICU's output: punycode of MOD_MAX_DOMAIN_INPUT_BYTES bytes. */
@@ -291,6 +292,49 @@ feed_domain_check(const char *s, struct mod_err *err)
 	return 0;
 }
 
+/*
+ * The fast path for what almost every feed line is: a plain ASCII name
+ * that passes every check.  It lowercases in[0..len) into out and
+ * returns true only if the full path would give exactly that; anything
+ * else (other characters, an xn-- label, a label or name too long or
+ * empty, a hyphen at a label's end, one label, an all-digit last label)
+ * returns false, and the full path decides, with its messages.
+ */
+static bool
+feed_domain_fast(const char *in, size_t len, char *out)
+{
+	size_t i, label = 0, labels = 1;
+	bool   digits = true;
+	char   c;
+
+	if (len > MOD_MAX_DOMAIN_BYTES)
+		return false;
+	for (i = 0; i < len; i++) {
+		c = feed_domain_lower(in[i]);
+		if (c == '.') {
+			if (label == 0 || out[i - 1] == '-')
+				return false;
+			label = 0;
+			labels++;
+			digits = true;
+		} else if ((c >= 'a' && c <= 'z') || c == '-'
+		    || (c >= '0' && c <= '9')) {
+			if ((label == 0 && c == '-')
+			    || ++label > MOD_MAX_DOMAIN_LABEL_BYTES
+			    || (label == 4 && c == '-' && out[i - 1] == '-'
+			        && out[i - 2] == 'n' && out[i - 3] == 'x'))
+				return false;
+			digits = digits && c >= '0' && c <= '9';
+		} else
+			return false;
+		out[i] = c;
+	}
+	if (label == 0 || out[len - 1] == '-' || labels < 2 || digits)
+		return false;
+	out[len] = '\0';
+	return true;
+}
+
 int
 feed_domain_normalise(const char *in, size_t len, char *out, size_t outsz,
     bool *masked, struct mod_err *err)
@@ -311,6 +355,9 @@ feed_domain_normalise(const char *in, size_t len, char *out, size_t outsz,
 		len--;
 	if (len == 0)
 		return mod_errf(err, MOD_EINVAL, "empty domain name");
+	if (feed_domain_fast(in, len, out))
+		return 0;
+	out[0] = '\0';
 	if (len > MOD_MAX_DOMAIN_INPUT_BYTES)
 		return mod_errf(err, MOD_EINVAL, "name longer than %d bytes",
 		    MOD_MAX_DOMAIN_BYTES);
@@ -333,19 +380,26 @@ feed_domain_normalise(const char *in, size_t len, char *out, size_t outsz,
 	return 0;
 }
 
+/* Not sodium_bin2hex: digests and fingerprints are public, constant
+ * time buys nothing. */
+void
+feed_hex(const unsigned char *in, size_t n, char *out)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t            i;
+
+	for (i = 0; i < n; i++) {
+		out[2 * i] = hex[in[i] >> 4];
+		out[2 * i + 1] = hex[in[i] & 0x0f];
+	}
+	out[2 * n] = '\0';
+}
+
 void
 feed_digest(const char *domain, char out[65])
 {
-	static const char hex[] = "0123456789abcdef";
-	unsigned char     h[crypto_hash_sha256_BYTES];
-	size_t            i;
+	unsigned char h[crypto_hash_sha256_BYTES];
 
-	crypto_hash_sha256(h, (const unsigned char *) domain, strlen(domain));
-	/* Not sodium_bin2hex: a digest is public, constant time buys nothing.
-	 */
-	for (i = 0; i < sizeof(h); i++) {
-		out[2 * i] = hex[h[i] >> 4];
-		out[2 * i + 1] = hex[h[i] & 0x0f];
-	}
-	out[64] = '\0';
+	feed_sha256(domain, strlen(domain), h);
+	feed_hex(h, sizeof(h), out);
 }

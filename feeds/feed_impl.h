@@ -104,6 +104,16 @@ int feed_parser_add(
 void feed_quote(const char *s, size_t len, char out[FEED_QUOTE_BYTES]);
 
 /*
+ * feed_sha256 (feed_sha256.c): out = SHA-256 of in[0..len), as
+ * crypto_hash_sha256() gives it, with the CPU's SHA extensions when it
+ * has them.  Thread-safe.
+ */
+void feed_sha256(const void *in, size_t len, unsigned char out[32]);
+
+/* feed_hex: in[0..n) as 2n lowercase hex digits and a NUL into out. */
+void feed_hex(const unsigned char *in, size_t n, char *out);
+
+/*
  * feed_utf8_len: length of the valid UTF-8 sequence at s[0..len) (1 to
  * 4), or 0 if s does not start with one.  NUL counts as invalid.
  */

@@ -29,9 +29,15 @@
  * jansson's recursive parser never meets a nesting bomb and its memory
  * stays bounded.  An array is loaded one element at a time (a tree of
  * 100k entries was most of a parse's memory); at anything unexpected
- * the whole document is loaded instead, so errors read as before.
+ * the whole document is loaded instead, so errors read as before.  An
+ * element that is a flat object of strings, booleans and nulls, without
+ * anything jansson would complain of, is read by a small reader here
+ * instead of jansson (the "flat path": a fifth of the instructions);
+ * everything else still goes to jansson, so results and messages do not
+ * depend on which reader took an element.
  */
 #include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
@@ -54,9 +60,14 @@ feed_json_scan(struct feed_parser *p, const char *buf, size_t len)
 	     && values <= MOD_MAX_FEED_JSON_VALUES_COUNT;
 	     i++) {
 		if (in_str) {
+			/* Most bytes are inside strings: skip them fast. */
+			while (i < len && buf[i] != '"' && buf[i] != '\\')
+				i++;
+			if (i >= len)
+				break;
 			if (buf[i] == '\\')
 				i++;
-			else if (buf[i] == '"')
+			else
 				in_str = false;
 		} else if (buf[i] == '"')
 			in_str = true;
@@ -80,14 +91,243 @@ feed_json_scan(struct feed_parser *p, const char *buf, size_t len)
 	return 0;
 }
 
+/*
+ * The flat path: most elements of a big list are objects whose members
+ * are plain strings, booleans and nulls.  Those are read here without
+ * building a jansson tree (which cost most of a JSON feed's parse);
+ * anything else (numbers, nested values, \u escapes, invalid UTF-8 or
+ * control bytes, a key with an escape or seen twice, more than
+ * FEED_JSON_FLAT_MEMBERS members, a member of the wrong type or any
+ * other error in the entry) makes the caller hand the element to
+ * jansson, so every result and message is the one jansson's reading
+ * gives.  Strings without escapes are borrowed from the document;
+ * escaped ones are decoded into a scratch buffer of
+ * MOD_MAX_FEED_LINE_BYTES, and an element needing more goes to jansson.
+ */
+#define FEED_JSON_FLAT_MEMBERS 16
+
+enum feed_json_type { FEED_JSON_NULL, FEED_JSON_STR, FEED_JSON_BOOL };
+
+struct feed_json_flat {
+	const char         *buf;
+	size_t              len, i; /* the document and where we are */
+	char               *scratch; /* decoded strings */
+	size_t              used;
+	size_t              n; /* members */
+	const char         *key[FEED_JSON_FLAT_MEMBERS];
+	size_t              keylen[FEED_JSON_FLAT_MEMBERS];
+	enum feed_json_type type[FEED_JSON_FLAT_MEMBERS];
+	const char         *s[FEED_JSON_FLAT_MEMBERS]; /* string values */
+	size_t              sn[FEED_JSON_FLAT_MEMBERS];
+	bool                b[FEED_JSON_FLAT_MEMBERS]; /* boolean values */
+};
+
+/* The byte an escape \c stands for; 0 for \u and invalid ones. */
+static char
+feed_json_unescape(char c)
+{
+	static const char from[] = "\"\\/bfnrt", to[] = "\"\\/\b\f\n\r\t";
+	const char       *at = c != '\0' ? strchr(from, c) : NULL;
+
+	return at != NULL ? to[at - from] : '\0';
+}
+
+/* Decode the escapes of the string *s, *n (checked already) into the
+ * scratch; false if it is full. */
+static bool
+feed_json_flat_decode(struct feed_json_flat *f, const char **s, size_t *n)
+{
+	const char *in = *s;
+	char       *out = f->scratch + f->used;
+	size_t      i, o = 0;
+
+	if (*n > MOD_MAX_FEED_LINE_BYTES - f->used)
+		return false; /* decoding never grows a string */
+	for (i = 0; i < *n; i++)
+		out[o++] = in[i] == '\\' ? feed_json_unescape(in[++i]) : in[i];
+	f->used += o;
+	*s = out;
+	*n = o;
+	return true;
+}
+
+/*
+ * The string at f->i (its opening quote) into *s, *n; escapes decoded
+ * into the scratch unless keep_raw (then they fail).  False if the
+ * flat path cannot read it.
+ */
+static bool
+feed_json_flat_str(
+    struct feed_json_flat *f, bool keep_raw, const char **s, size_t *n)
+{
+	const unsigned char *u = (const unsigned char *) f->buf;
+	size_t               start = ++f->i, k;
+	bool                 escaped = false;
+
+	while (f->i < f->len && f->buf[f->i] != '"') {
+		if (f->buf[f->i] == '\\') {
+			if (keep_raw || f->i + 1 >= f->len
+			    || feed_json_unescape(f->buf[f->i + 1]) == '\0')
+				return false;
+			escaped = true;
+			f->i += 2;
+			continue;
+		}
+		if (u[f->i] >= 0x20 && u[f->i] < 0x80) {
+			f->i++;
+			continue;
+		}
+		if (u[f->i] < 0x20
+		    || (k = feed_utf8_len(u + f->i, f->len - f->i)) == 0)
+			return false;
+		f->i += k;
+	}
+	if (f->i >= f->len)
+		return false;
+	*s = f->buf + start;
+	*n = f->i++ - start;
+	return !escaped || feed_json_flat_decode(f, s, n);
+}
+
+/* Past jansson's white space from buf[i]. */
+static size_t
+feed_json_ws(const char *buf, size_t len, size_t i)
+{
+	while (i < len
+	    && (buf[i] == ' ' || buf[i] == '\t' || buf[i] == '\n'
+	        || buf[i] == '\r'))
+		i++;
+	return i;
+}
+
+/* The value at f->i into member m; false if the flat path cannot. */
+static bool
+feed_json_flat_value(struct feed_json_flat *f, size_t m)
+{
+	static const struct {
+		const char         *word;
+		enum feed_json_type type;
+		bool                b;
+	} words[] = { { "null", FEED_JSON_NULL, false },
+		{ "true", FEED_JSON_BOOL, true },
+		{ "false", FEED_JSON_BOOL, false } };
+	size_t k, n;
+
+	if (f->buf[f->i] == '"') {
+		f->type[m] = FEED_JSON_STR;
+		return feed_json_flat_str(f, false, &f->s[m], &f->sn[m]);
+	}
+	for (k = 0; k < nitems(words); k++) {
+		n = strlen(words[k].word);
+		if (f->len - f->i >= n
+		    && memcmp(f->buf + f->i, words[k].word, n) == 0) {
+			f->type[m] = words[k].type;
+			f->b[m] = words[k].b;
+			f->i += n;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Member name's index, or -1. */
+static int
+feed_json_flat_find(const struct feed_json_flat *f, const char *name)
+{
+	size_t m, n = strlen(name);
+
+	for (m = 0; m < f->n; m++)
+		if (f->keylen[m] == n && memcmp(f->key[m], name, n) == 0)
+			return (int) m;
+	return -1;
+}
+
+/* No key twice (jansson rejects duplicates; keys are raw here). */
+static bool
+feed_json_flat_unique(const struct feed_json_flat *f)
+{
+	size_t a, b;
+
+	for (a = 0; a < f->n; a++)
+		for (b = a + 1; b < f->n; b++)
+			if (f->keylen[a] == f->keylen[b]
+			    && memcmp(f->key[a], f->key[b], f->keylen[a]) == 0)
+				return false;
+	return true;
+}
+
+/* One member at f->i (its key's quote); false if not flat. */
+static bool
+feed_json_flat_member(struct feed_json_flat *f)
+{
+	size_t m = f->n;
+
+	if (m == FEED_JSON_FLAT_MEMBERS || f->i >= f->len
+	    || f->buf[f->i] != '"'
+	    || !feed_json_flat_str(f, true, &f->key[m], &f->keylen[m]))
+		return false;
+	f->n++;
+	f->i = feed_json_ws(f->buf, f->len, f->i);
+	if (f->i >= f->len || f->buf[f->i] != ':')
+		return false;
+	f->i = feed_json_ws(f->buf, f->len, f->i + 1);
+	return f->i < f->len && feed_json_flat_value(f, m);
+}
+
+/* The object at f->i, up to and past its '}'; false if not flat. */
+static bool
+feed_json_flat_object(struct feed_json_flat *f)
+{
+	f->n = 0;
+	f->used = 0;
+	if (f->i >= f->len || f->buf[f->i] != '{')
+		return false;
+	f->i = feed_json_ws(f->buf, f->len, f->i + 1);
+	if (f->i < f->len && f->buf[f->i] == '}') {
+		f->i++;
+		return true;
+	}
+	for (;;) {
+		if (!feed_json_flat_member(f))
+			return false;
+		f->i = feed_json_ws(f->buf, f->len, f->i);
+		if (f->i < f->len && f->buf[f->i] == '}') {
+			f->i++;
+			return feed_json_flat_unique(f);
+		}
+		if (f->i >= f->len || f->buf[f->i] != ',')
+			return false;
+		f->i = feed_json_ws(f->buf, f->len, f->i + 1);
+	}
+}
+
+/* An entry's members: a jansson object, or a flat one. */
+struct feed_json_obj {
+	json_t                      *json; /* NULL for a flat one */
+	const struct feed_json_flat *flat;
+};
+
 /* Optional string member: absent or null gives NULL; else a string. */
 static bool
-feed_json_str(json_t *o, const char *key, const char **s, size_t *n)
+feed_json_str(
+    const struct feed_json_obj *o, const char *key, const char **s, size_t *n)
 {
-	json_t *v = json_object_get(o, key);
+	json_t *v;
+	int     m;
 
 	*s = NULL;
 	*n = 0;
+	if (o->json == NULL) {
+		if ((m = feed_json_flat_find(o->flat, key)) < 0
+		    || o->flat->type[m] == FEED_JSON_NULL)
+			return true;
+		if (o->flat->type[m] != FEED_JSON_STR)
+			return false;
+		*s = o->flat->s[m];
+		*n = o->flat->sn[m];
+		return true;
+	}
+	v = json_object_get(o->json, key);
 	if (v == NULL || json_is_null(v))
 		return true;
 	if (!json_is_string(v))
@@ -99,18 +339,26 @@ feed_json_str(json_t *o, const char *key, const char **s, size_t *n)
 
 /* Optional boolean member: absent or null is false. */
 static bool
-feed_json_bool(json_t *o, const char *key, bool *b)
+feed_json_bool(const struct feed_json_obj *o, const char *key, bool *b)
 {
-	json_t *v = json_object_get(o, key);
+	json_t *v;
+	int     m;
 
+	if (o->json == NULL) {
+		m = feed_json_flat_find(o->flat, key);
+		*b = m >= 0 && o->flat->type[m] == FEED_JSON_BOOL
+		    && o->flat->b[m];
+		return m < 0 || o->flat->type[m] != FEED_JSON_STR;
+	}
+	v = json_object_get(o->json, key);
 	*b = json_is_true(v);
 	return v == NULL || json_is_null(v) || json_is_boolean(v);
 }
 
 /* The string members of an entry; NULL or the member that is wrong. */
 static const char *
-feed_json_strings(
-    json_t *o, struct feed_raw *r, const char **sev, size_t *sevn)
+feed_json_strings(const struct feed_json_obj *o, struct feed_raw *r,
+    const char **sev, size_t *sevn)
 {
 	const char *s;
 	size_t      n;
@@ -138,7 +386,7 @@ feed_json_strings(
 
 /* The boolean members; NULL or the member that is wrong. */
 static const char *
-feed_json_bools(json_t *o, struct feed_raw *r)
+feed_json_bools(const struct feed_json_obj *o, struct feed_raw *r)
 {
 	if (!feed_json_bool(o, "reject_media", &r->reject_media))
 		return "reject_media";
@@ -151,7 +399,8 @@ feed_json_bools(json_t *o, struct feed_raw *r)
 
 /* The members of an entry; errors reported, 0 or MOD_EINVAL. */
 static int
-feed_json_members(struct feed_parser *p, json_t *o, struct feed_raw *r)
+feed_json_members(
+    struct feed_parser *p, const struct feed_json_obj *o, struct feed_raw *r)
 {
 	char        q[FEED_QUOTE_BYTES];
 	const char *bad, *sev;
@@ -183,7 +432,8 @@ feed_json_members(struct feed_parser *p, json_t *o, struct feed_raw *r)
 static int
 feed_json_entry(struct feed_parser *p, json_t *o, int line)
 {
-	struct feed_raw r;
+	struct feed_json_obj ob = { o, NULL };
+	struct feed_raw      r;
 
 	if (!json_is_object(o)) {
 		feed_parser_error(p, line, "expected an object");
@@ -191,8 +441,39 @@ feed_json_entry(struct feed_parser *p, json_t *o, int line)
 	}
 	memset(&r, 0, sizeof(r));
 	r.line = line;
-	if (feed_json_members(p, o, &r) != 0)
+	if (feed_json_members(p, &ob, &r) != 0)
 		return 0;
+	return feed_parser_add(p, &r);
+}
+
+/*
+ * The element at f->i read by the flat path and added: 0 or MOD_ETOOBIG
+ * from feed_parser_add().  -1 (nothing added, nothing reported, f->i
+ * where it was) if jansson must read it; so it must with format auto,
+ * where the first element names the flavour.
+ */
+static int
+feed_json_flat_entry(struct feed_parser *p, struct feed_json_flat *f, int line)
+{
+	struct feed_json_obj ob = { NULL, f };
+	struct mod_errlist  *errs = p->errs;
+	struct feed_raw      r;
+	size_t               at = f->i;
+	int                  rv;
+
+	if (p->list->format == FEED_FMT_AUTO || !feed_json_flat_object(f)) {
+		f->i = at;
+		return -1;
+	}
+	memset(&r, 0, sizeof(r));
+	r.line = line;
+	p->errs = NULL; /* an entry in error is jansson's to report */
+	rv = feed_json_members(p, &ob, &r);
+	p->errs = errs;
+	if (rv != 0) {
+		f->i = at;
+		return -1;
+	}
 	return feed_parser_add(p, &r);
 }
 
@@ -244,8 +525,9 @@ feed_json_array(struct feed_parser *p, json_t *a)
 static int
 feed_json_block(struct feed_parser *p, const char *key, json_t *v, int line)
 {
-	struct feed_raw r;
-	json_t         *blocked;
+	struct feed_json_obj ob = { v, NULL };
+	struct feed_raw      r;
+	json_t              *blocked;
 
 	if (!json_is_object(v)) {
 		feed_parser_error(p, line, "expected an object");
@@ -265,7 +547,7 @@ feed_json_block(struct feed_parser *p, const char *key, json_t *v, int line)
 	r.domain_len = strlen(key);
 	r.severity = FEED_SEV_SUSPEND;
 	if (!feed_json_str(
-	        v, "reason", &r.public_comment, &r.public_comment_len)) {
+	        &ob, "reason", &r.public_comment, &r.public_comment_len)) {
 		feed_parser_error(p, line, "reason: expected a string");
 		return 0;
 	}
@@ -322,33 +604,23 @@ feed_json_load_error(struct feed_parser *p, const json_error_t *je)
 		feed_parser_error(p, je->line, "invalid JSON: %s", msg);
 }
 
-/* Past jansson's white space from buf[i]. */
-static size_t
-feed_json_ws(const char *buf, size_t len, size_t i)
-{
-	while (i < len
-	    && (buf[i] == ' ' || buf[i] == '\t' || buf[i] == '\n'
-	        || buf[i] == '\r'))
-		i++;
-	return i;
-}
-
-/* One element at buf[*i]: loaded, read and freed.  -1 if it is not
- * valid JSON; else 0 or MOD_ETOOBIG. */
+/* One element at f->i: read flat if it can be, else loaded by jansson,
+ * read and freed.  -1 if it is not valid JSON; else 0 or MOD_ETOOBIG. */
 static int
-feed_json_element(
-    struct feed_parser *p, const char *buf, size_t len, size_t *i, int line)
+feed_json_element(struct feed_parser *p, struct feed_json_flat *f, int line)
 {
 	json_error_t je;
 	json_t      *v;
 	int          rv;
 
-	v = json_loadb(buf + *i, len - *i,
+	if ((rv = feed_json_flat_entry(p, f, line)) >= 0)
+		return rv;
+	v = json_loadb(f->buf + f->i, f->len - f->i,
 	    JSON_DISABLE_EOF_CHECK | JSON_DECODE_ANY | JSON_REJECT_DUPLICATES,
 	    &je);
 	if (v == NULL)
 		return -1;
-	*i += (size_t) je.position;
+	f->i += (size_t) je.position;
 	if (p->list->format == FEED_FMT_AUTO && json_is_object(v)) {
 		json_t *a = json_array();
 
@@ -358,6 +630,32 @@ feed_json_element(
 	}
 	rv = feed_json_entry(p, v, line);
 	json_decref(v);
+	return rv;
+}
+
+/* The elements of the array whose '[' f->i is past: -1, 0 or
+ * MOD_ETOOBIG, as feed_json_stream(). */
+static int
+feed_json_elements(struct feed_parser *p, struct feed_json_flat *f)
+{
+	int line = 0, rv = 0;
+
+	f->i = feed_json_ws(f->buf, f->len, f->i);
+	if (f->i < f->len && f->buf[f->i] == ']')
+		return feed_json_ws(f->buf, f->len, f->i + 1) == f->len ? 0
+		                                                        : -1;
+	while (rv == 0) {
+		if ((rv = feed_json_element(p, f, ++line)) != 0)
+			break;
+		f->i = feed_json_ws(f->buf, f->len, f->i);
+		if (f->i < f->len && f->buf[f->i] == ']')
+			return feed_json_ws(f->buf, f->len, f->i + 1) == f->len
+			    ? 0
+			    : -1;
+		if (f->i >= f->len || f->buf[f->i] != ',')
+			return -1;
+		f->i = feed_json_ws(f->buf, f->len, f->i + 1);
+	}
 	return rv;
 }
 
@@ -371,25 +669,20 @@ feed_json_element(
 static int
 feed_json_stream(struct feed_parser *p, const char *buf, size_t len)
 {
-	size_t i = feed_json_ws(buf, len, 0);
-	int    line = 0, rv = 0;
+	struct feed_json_flat f;
+	int                   rv;
 
-	if (i >= len || buf[i] != '['
+	memset(&f, 0, sizeof(f));
+	f.buf = buf;
+	f.len = len;
+	f.i = feed_json_ws(buf, len, 0);
+	if (f.i >= len || buf[f.i] != '['
 	    || p->list->format == FEED_FMT_RAPIDBLOCK_JSON)
 		return -1;
-	i = feed_json_ws(buf, len, i + 1);
-	if (i < len && buf[i] == ']')
-		return feed_json_ws(buf, len, i + 1) == len ? 0 : -1;
-	while (rv == 0) {
-		if ((rv = feed_json_element(p, buf, len, &i, ++line)) != 0)
-			break;
-		i = feed_json_ws(buf, len, i);
-		if (i < len && buf[i] == ']')
-			return feed_json_ws(buf, len, i + 1) == len ? 0 : -1;
-		if (i >= len || buf[i] != ',')
-			return -1;
-		i = feed_json_ws(buf, len, i + 1);
-	}
+	f.i++;
+	f.scratch = xmalloc(MOD_MAX_FEED_LINE_BYTES);
+	rv = feed_json_elements(p, &f);
+	free(f.scratch);
 	return rv;
 }
 

@@ -478,8 +478,7 @@ merge_known_add(struct merge *mg, const char *domain)
 	struct merge_known *k = &mg->known[mg->nknown];
 	size_t              i;
 
-	crypto_hash_sha256(
-	    k->digest, (const unsigned char *) domain, strlen(domain));
+	feed_sha256(domain, strlen(domain), k->digest);
 	k->domain = domain;
 	for (i = merge_known_slot(k->digest) & mg->known_mask;
 	     mg->known_slots[i] != 0; i = (i + 1) & mg->known_mask)
@@ -604,20 +603,22 @@ merge_masked(struct merge *mg, uint32_t source, size_t g)
 {
 	const struct feed_entry *e
 	    = &mg->src[source].list->v[g - mg->base[source]];
+	const char *digest = e->digest && e->digest[0] ? e->digest : NULL;
 	const char *real = NULL, *key;
 	uint32_t    node;
 
-	if (e->digest[0] != '\0')
-		real = merge_resolve(mg, e->digest);
+	if (digest != NULL)
+		real = merge_resolve(mg, digest);
 	if (real != NULL) {
 		node = merge_node_get(
 		    mg, mg->tab, real, domtab_hash(real), real, NULL);
 		merge_add(mg, node, source, g, true);
 		return;
 	}
-	key = e->digest[0] != '\0' ? e->digest : e->domain;
-	node = merge_node_get(
-	    mg, mg->utab, key, domtab_hash(key), e->domain, e->digest);
+	key = digest != NULL ? digest : e->domain;
+	/* A non-NULL digest ("" if none) marks the node unresolved. */
+	node = merge_node_get(mg, mg->utab, key, domtab_hash(key), e->domain,
+	    digest != NULL ? digest : "");
 	merge_add(mg, node, source, g, false);
 }
 

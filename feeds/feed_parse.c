@@ -26,13 +26,14 @@
  * resolve masked names (they keep their published digest), or fetch.
  *
  * Invariants of a returned list: every domain passed
- * feed_domain_normalise() and is unique in the list; digest is "" for
- * unmasked names and "" or 64 lowercase hex digits for masked ones; comments
+ * feed_domain_normalise() and is unique in the list; digest is NULL for
+ * unmasked names and NULL or 64 lowercase hex digits for masked ones; comments
  * are NULL or non-empty valid UTF-8 without NUL bytes; entries are in file
  * order.  Nothing here is global.
  */
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -133,6 +134,7 @@ feed_list_free(struct feed_list *l)
 		free(l->v[i].domain);
 		free(l->v[i].public_comment);
 		free(l->v[i].private_comment);
+		free(l->v[i].digest);
 	}
 	feed_arena_free(l->pool);
 	free(l->pool);
@@ -216,8 +218,12 @@ feed_bool_parse(const char *s, size_t len, bool *out)
 	while (len > 0 && (s[len - 1] == ' ' || s[len - 1] == '\t'))
 		len--;
 	*out = false;
-	if (len == 0)
+	if (len == 0 || (len == 5 && memcmp(s, "false", 5) == 0))
 		return 0;
+	if (len == 4 && memcmp(s, "true", 4) == 0) { /* the usual */
+		*out = true;
+		return 0;
+	}
 	for (i = 0; i < nitems(yes); i++) {
 		if (strlen(yes[i]) == len
 		    && strncasecmp(s, yes[i], len) == 0) {
@@ -245,8 +251,9 @@ feed_severity_parse(const char *s, size_t len, enum feed_severity dflt,
 		return 0;
 	for (i = 0; i < nitems(feed_parse_severity_names); i++) {
 		if (strlen(feed_parse_severity_names[i]) == len
-		    && strncasecmp(s, feed_parse_severity_names[i], len)
-		        == 0) {
+		    && (memcmp(s, feed_parse_severity_names[i], len) == 0
+		        || strncasecmp(s, feed_parse_severity_names[i], len)
+		            == 0)) {
 			*out = (enum feed_severity) i;
 			return 0;
 		}
@@ -307,6 +314,15 @@ feed_parse_comment(struct feed_parser *p, const char *s, size_t len)
 
 	if (s == NULL || len == 0)
 		return NULL;
+	/* Most comments are short ASCII: nothing to repair. */
+	while (o < len && u[o] >= 0x01 && u[o] < 0x80)
+		o++;
+	if (o == len && len <= room) {
+		memcpy(c, s, len);
+		c[len] = '\0';
+		return feed_intern(&p->comments, c);
+	}
+	o = 0;
 	while (i < len) {
 		k = feed_utf8_len(u + i, len - i);
 		if (o + (k ? k : 3) > room)
@@ -396,7 +412,8 @@ feed_parser_add(struct feed_parser *p, const struct feed_raw *r)
 	    = feed_parse_comment(p, r->public_comment, r->public_comment_len);
 	e->private_comment = feed_parse_comment(
 	    p, r->private_comment, r->private_comment_len);
-	memcpy(e->digest, digest, sizeof(e->digest)); /* masked names only */
+	if (digest[0] != '\0') /* masked names only */
+		e->digest = feed_arena_strndup(p->list->pool, digest, 64);
 	e->line = r->line;
 	p->list->n++;
 	return 0;
@@ -418,14 +435,60 @@ feed_parse_contains(const char *hay, const char *needle)
 	return false;
 }
 
+/* Domains are lowercase already; comments are not. */
+static bool
+feed_parse_canary_domain(const char *d)
+{
+	for (; (d = strchr(d, 'd')) != NULL; d++)
+		if (strncmp(d, "delete.this.line", 16) == 0
+		    || strncmp(d, "deletethisline", 14) == 0)
+			return true;
+	return false;
+}
+
 bool
 feed_entry_is_canary(const struct feed_entry *e)
 {
-	/* Domains are lowercase already; comments are not. */
-	return strstr(e->domain, "delete.this.line") != NULL
-	    || strstr(e->domain, "deletethisline") != NULL
+	return feed_parse_canary_domain(e->domain)
 	    || feed_parse_contains(e->public_comment, "delete this line")
 	    || feed_parse_contains(e->private_comment, "delete this line");
+}
+
+/*
+ * Canaries in a parsed list.  Its comments are interned, so whether a
+ * comment marks a canary is remembered by address (a small direct-mapped
+ * memo): a feed repeats a handful of reasons over all its rows.
+ */
+#define FEED_PARSE_CANARY_MEMO 64
+static size_t
+feed_parse_canaries(const struct feed_list *l)
+{
+	struct {
+		const char *s;
+		bool        canary;
+	} memo[FEED_PARSE_CANARY_MEMO] = { { NULL, false } };
+	const char *c[2];
+	size_t      i, j, k, n = 0;
+	bool        found;
+
+	for (i = 0; i < l->n; i++) {
+		found = feed_parse_canary_domain(l->v[i].domain);
+		c[0] = l->v[i].public_comment;
+		c[1] = l->v[i].private_comment;
+		for (j = 0; j < 2 && !found; j++) {
+			if (c[j] == NULL)
+				continue;
+			k = ((uintptr_t) c[j] >> 4) % FEED_PARSE_CANARY_MEMO;
+			if (memo[k].s != c[j]) {
+				memo[k].s = c[j];
+				memo[k].canary = feed_parse_contains(
+				    c[j], "delete this line");
+			}
+			found = memo[k].canary;
+		}
+		n += found;
+	}
+	return n;
 }
 
 /* De-duplication. */
@@ -457,8 +520,7 @@ feed_parse_fold(struct feed_entry *w, struct feed_entry *d)
 	w->reject_media |= d->reject_media;
 	w->reject_reports |= d->reject_reports;
 	w->obfuscate |= d->obfuscate;
-	if (w->digest[0] == '\0')
-		memcpy(w->digest, d->digest, sizeof(w->digest));
+	feed_parse_steal(&w->digest, &d->digest);
 	feed_parse_steal(&w->public_comment, &d->public_comment);
 	feed_parse_steal(&w->private_comment, &d->private_comment);
 	memset(d, 0, sizeof(*d));
@@ -605,7 +667,6 @@ feed_parse(const char *name, const char *buf, size_t len, enum feed_format fmt,
     struct feed_list *out, struct mod_errlist *errs)
 {
 	struct feed_parser p = { .name = name, .list = out, .errs = errs };
-	size_t             i;
 	int                rv;
 
 	memset(out, 0, sizeof(*out));
@@ -635,15 +696,14 @@ feed_parse(const char *name, const char *buf, size_t len, enum feed_format fmt,
 		return rv;
 	}
 	feed_parse_dedupe(out);
-	for (i = 0; i < out->n; i++)
-		out->canaries += feed_entry_is_canary(&out->v[i]);
+	out->canaries = feed_parse_canaries(out);
 	return 0;
 }
 
 void
 feed_entry_digest(const struct feed_entry *e, char out[65])
 {
-	mod_strlcpy(out, e->digest, 65);
+	mod_strlcpy(out, e->digest ? e->digest : "", 65);
 	if (out[0] == '\0' && !e->obfuscated)
 		feed_digest(e->domain, out); /* feed_parse() leaves it "" */
 }

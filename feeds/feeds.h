@@ -37,20 +37,25 @@ enum feed_format {
 	FEED_FMT_COUNT
 };
 
-/* One normalised block. */
+/*
+ * One normalised block.  40 bytes: a feed of 100k entries is one array
+ * of these, and a merge holds ten such feeds at once, so the flags are
+ * bit-fields and the severity one byte.
+ */
 struct feed_entry {
 	char *domain; /* lowercase, punycode, no trailing dot;
 	               * the masked form if obfuscated */
-	enum feed_severity severity;
-	bool               reject_media;
-	bool               reject_reports;
-	bool               obfuscate; /* the publisher asked to mask it */
-	bool               obfuscated; /* the name is masked ('*') */
-	char              *public_comment; /* may be NULL */
-	char              *private_comment; /* may be NULL */
-	char digest[65]; /* SHA-256 hex of the real name, or "" (see
-	                  * feed_parse(); feed_digest() computes it) */
-	int line; /* where it was in the file (1-based) */
+	char *public_comment; /* may be NULL */
+	char *private_comment; /* may be NULL */
+	char *digest; /* SHA-256 hex of the real name (64 lowercase hex
+	               * digits), or NULL (see feed_parse();
+	               * feed_entry_digest() computes it) */
+	int           line; /* where it was in the file (1-based) */
+	unsigned char severity; /* an enum feed_severity */
+	bool          reject_media : 1;
+	bool          reject_reports : 1;
+	bool          obfuscate : 1; /* the publisher asked to mask it */
+	bool          obfuscated : 1; /* the name is masked ('*') */
 };
 
 struct feed_arena;
@@ -97,8 +102,8 @@ void feed_list_free(struct feed_list *l);
  * it lacks is taken from a duplicate, and the entry stays where the first
  * duplicate was.
  * Canary rows are kept and counted in out->canaries.  errs may be NULL.
- * digest is the one the feed published for masked names ("" if none),
- * and "" for real names: most are never needed, so feed_digest()
+ * digest is the one the feed published for masked names (NULL if none),
+ * and NULL for real names: most are never needed, so feed_digest()
  * computes one on demand (feed_entry_digest(), feed_entry_json()).
  *
  * Returns 0 when at least one entry was read; MOD_EINVAL when the feed is
@@ -138,7 +143,7 @@ void feed_digest(const char *domain, char out[65]);
 
 /*
  * feed_entry_digest: out = e's digest: e->digest if set, else the
- * SHA-256 of a real name (feed_parse() leaves those ""), else "" (a
+ * SHA-256 of a real name (feed_parse() leaves those NULL), else "" (a
  * masked name published without one).
  */
 void feed_entry_digest(const struct feed_entry *e, char out[65]);
@@ -257,21 +262,22 @@ struct feed_merge_opts {
 	size_t               nknown;
 };
 
-/* One feed's say on one merged domain: the provenance. */
+/* One feed's say on one merged domain: the provenance.  40 bytes (a
+ * merge of ten big feeds holds a million). */
 struct feed_support {
 	const char *public_comment; /* the feed's, may be NULL */
 	const char *private_comment; /* the feed's, may be NULL */
 	const char *listed_as; /* the feed's own entry when not this name:
 	                        * the parent it inherits from, or the masked
 	                        * name it was resolved from; else NULL */
-	uint32_t           source; /* index into feed_merged.sources */
-	enum feed_severity severity; /* as the feed listed it */
-	enum feed_severity effective; /* after the feed's cap */
-	int                line; /* of the feed's entry */
-	bool               reject_media, reject_reports;
-	bool               obfuscate; /* asked to mask, or listed masked */
-	bool               inherited; /* via a parent domain */
-	bool               resolved; /* listed masked, resolved by digest */
+	uint32_t      source; /* index into feed_merged.sources */
+	int           line; /* of the feed's entry */
+	unsigned char severity; /* as the feed listed it (feed_severity) */
+	unsigned char effective; /* after the feed's cap (feed_severity) */
+	bool          reject_media : 1, reject_reports : 1;
+	bool          obfuscate : 1; /* asked to mask, or listed masked */
+	bool          inherited : 1; /* via a parent domain */
+	bool          resolved : 1; /* listed masked, resolved by digest */
 };
 
 enum feed_merge_state {

@@ -39,6 +39,7 @@
 #include "conf.h"
 #include "http.h"
 #include "log.h"
+#include "queue_approve.h"
 #include "store.h"
 #include "text.h"
 #include "util.h"
@@ -67,16 +68,17 @@ struct api_bound {
 };
 
 struct api {
-	char              *dsn;
-	int64_t            stmt_timeout_ms;
-	void              *arg;
-	struct conf       *defaults; /* when no configuration is installed */
-	pthread_mutex_t    mu; /* the pool */
-	struct store      *idle[MOD_API_POOL_COUNT];
-	size_t             nidle;
-	struct http_route *routes;
-	struct api_bound  *bound;
-	size_t             nroutes;
+	char               *dsn;
+	int64_t             stmt_timeout_ms;
+	void               *arg;
+	struct conf        *defaults; /* when no configuration is installed */
+	pthread_mutex_t     mu; /* the pool */
+	struct store       *idle[MOD_API_POOL_COUNT];
+	size_t              nidle;
+	struct queue_group *approvals; /* queue_approve.h */
+	struct http_route  *routes;
+	struct api_bound   *bound;
+	size_t              nroutes;
 };
 
 /* One call: the handler's ctx and what only api.c sees. */
@@ -154,8 +156,15 @@ void
 api_reply_raw(struct api_ctx *c, uint16_t status, const char *ctype,
     const void *body, size_t len)
 {
+	api_reply_headers(c, status, ctype, NULL, body, len);
+}
+
+void
+api_reply_headers(struct api_ctx *c, uint16_t status, const char *ctype,
+    const char *const *hdrs, const void *body, size_t len)
+{
 	if (api_answering(c))
-		http_reply(c->req, status, ctype, body, len);
+		http_reply_headers(c->req, status, ctype, hdrs, body, len);
 }
 
 static void
@@ -705,6 +714,7 @@ api_handle(struct http_request *r)
 	memset(&k, 0, sizeof(k));
 	k.c.req = r;
 	k.c.arg = b->a->arg;
+	k.c.approvals = b->a->approvals;
 	k.c.conf = conf != NULL ? conf : b->a->defaults;
 	if (api_db_take(b->a, &k.c.db) != 0) {
 		api_error(&k.c, 503, "unavailable", "database unavailable");
@@ -785,6 +795,7 @@ api_start(const struct api_init *init, struct api **out,
 	a->dsn = xstrdup(init->db_dsn != NULL ? init->db_dsn : "");
 	a->stmt_timeout_ms = init->stmt_timeout_ms;
 	a->arg = init->arg;
+	a->approvals = queue_group_new();
 	if ((rv = conf_defaults(&a->defaults)) != 0
 	    || (rv = api_bind(a)) != 0) {
 		api_stop(a);
@@ -806,6 +817,7 @@ api_stop(struct api *a)
 	for (i = 0; i < a->nidle; i++)
 		store_close(a->idle[i]);
 	pthread_mutex_destroy(&a->mu);
+	queue_group_free(a->approvals);
 	conf_free(a->defaults);
 	free(a->routes);
 	free(a->bound);

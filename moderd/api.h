@@ -31,6 +31,7 @@ struct http_request;
 struct http_route;
 struct store;
 struct api;
+struct queue_group;
 
 /* Roles, in increasing order of power. */
 enum api_role {
@@ -61,6 +62,7 @@ struct api_ctx {
 	struct api_user      user;
 	json_t              *body; /* API_BODY rows: the parsed object */
 	void                *arg; /* api_init.arg */
+	struct queue_group  *approvals; /* approvals grouped across calls */
 };
 
 typedef void (*api_fn)(struct api_ctx *c);
@@ -132,6 +134,10 @@ void api_reply(struct api_ctx *c, uint16_t status, json_t *v);
 /* api_reply_raw: answer with a body of the given content type. */
 void api_reply_raw(struct api_ctx *c, uint16_t status, const char *ctype,
     const void *body, size_t len);
+/* api_reply_headers: as api_reply_raw, plus response headers: a
+ * NULL-terminated list of name, value pairs (copied; NULL for none). */
+void api_reply_headers(struct api_ctx *c, uint16_t status, const char *ctype,
+    const char *const *hdrs, const void *body, size_t len);
 /* api_error: the error envelope, e.g. (c, 409, "conflict", "..."). */
 void api_error(struct api_ctx *c, uint16_t status, const char *code,
     const char *fmt, ...) MOD_PRINTF(4, 5);

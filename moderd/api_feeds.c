@@ -233,6 +233,12 @@ api_feeds_cs_decide(struct api_ctx *c, bool approve)
 	if (rv == MOD_EEXIST)
 		api_error(c, 409, "conflict",
 		    "change set %" PRId64 " is not held", id);
+	else if (rv == MOD_EAUTH)
+		api_error(c, 409, "conflict",
+		    "%s has already signed off change set %" PRId64
+		    "; its items that need two approvals wait for a second "
+		    "admin",
+		    c->user.name, id);
 	else if (rv != 0)
 		api_error_rv(
 		    c, rv, "could not decide change set %" PRId64, id);

@@ -142,6 +142,33 @@ api_publish_sign(const struct conf *conf, const struct buf *body,
 	return rv;
 }
 
+/*
+ * api_publish_reply: answer with body and its validators, as Mastodon
+ * serves its public list: an ETag (BLAKE2b of the bytes) and a public
+ * cache lifetime of MOD_PUBLISH_MAX_AGE_S; a request whose If-None-Match
+ * names the same ETag gets 304 and no body.
+ */
+static void
+api_publish_reply(
+    struct api_ctx *c, const char *ctype, const void *body, size_t len)
+{
+	unsigned char h[16];
+	char          etag[2 * sizeof(h) + 3], hex[2 * sizeof(h) + 1];
+	char          age[32];
+	const char   *inm = http_request_header(c->req, "If-None-Match");
+	const char   *hdrs[] = { "ETag", etag, "Cache-Control", age, NULL };
+
+	crypto_generichash(h, sizeof(h), body, len, NULL, 0);
+	sodium_bin2hex(hex, sizeof(hex), h, sizeof(h));
+	snprintf(etag, sizeof(etag), "\"%s\"", hex);
+	snprintf(
+	    age, sizeof(age), "public, max-age=%d", MOD_PUBLISH_MAX_AGE_S);
+	if (inm != NULL && strstr(inm, etag) != NULL)
+		api_reply_headers(c, 304, ctype, hdrs, "", 0);
+	else
+		api_reply_headers(c, 200, ctype, hdrs, body, len);
+}
+
 static void
 api_publish_serve(
     struct api_ctx *c, const struct api_publish_list *l, bool sig)
@@ -165,10 +192,10 @@ api_publish_serve(
 		api_error_rv(c, rv == MOD_EINVAL ? MOD_EINTERNAL : rv,
 		    "could not publish %s%s", l->name, sig ? ".sig" : "");
 	else if (sig)
-		api_reply_raw(
-		    c, 200, "text/plain; charset=utf-8", s, strlen(s));
+		api_publish_reply(
+		    c, "text/plain; charset=utf-8", s, strlen(s));
 	else
-		api_reply_raw(c, 200, l->ctype, b.data ? b.data : "", b.len);
+		api_publish_reply(c, l->ctype, b.data ? b.data : "", b.len);
 	buf_free(&b);
 }
 

@@ -11,8 +11,12 @@
  * rule) are decided in queue_decide.c against the locked row, and come
  * back as MOD_EAUTH (403) or MOD_EEXIST (409).
  *
- * Bulk calls run the single operation per id, each in its own
- * transaction, and report each result; a refused id changes nothing.
+ * Approvals go through queue_approve.c's group, so concurrent calls
+ * share one commit.  Bulk calls report each id's result; a refused id
+ * changes nothing.  Bulk approvals are committed together, up to
+ * MOD_MAX_APPROVE_GROUP_COUNT at a time (each checked on its own; after
+ * a database error each is retried alone); bulk rejections are one
+ * transaction each.
  *
  * Not here: SQL (queue_*.c), authentication (api.c).
  */
@@ -24,6 +28,7 @@
 #include "conf.h"
 #include "feeds.h"
 #include "queue.h"
+#include "queue_approve.h"
 #include "util.h"
 
 static const char *const api_queue_states[]
@@ -275,18 +280,19 @@ api_queue_approve(struct api_ctx *c)
 {
 	static const char *const fields[] = { "comment", NULL };
 	struct mod_err           err = { 0 };
-	const char              *comment = NULL;
-	int64_t                  id;
+	struct queue_approval    a;
 
-	if (api_param_id(c, "id", &id) != 0 || api_body_allow(c, fields) != 0
+	memset(&a, 0, sizeof(a));
+	if (api_param_id(c, "id", &a.id) != 0 || api_body_allow(c, fields) != 0
 	    || api_body_str(
-	           c, "comment", API_NULL, MOD_MAX_API_TEXT_BYTES, &comment)
+	           c, "comment", API_NULL, MOD_MAX_API_TEXT_BYTES, &a.comment)
 	        != 0)
 		return;
-	api_queue_answer(c,
-	    queue_approve(c->db, id, c->user.name, comment,
-	        c->conf->two_person_severity, &err),
-	    &err, id, 200);
+	a.actor = c->user.name;
+	a.two_person = c->conf->two_person_severity;
+	a.err = &err;
+	api_queue_answer(
+	    c, queue_group_approve(c->approvals, c->db, &a), &err, a.id, 200);
 }
 
 static void
@@ -327,28 +333,21 @@ api_queue_code(int rv)
 	}
 }
 
-/* api_queue_bulk_one: op on one id, as its result object. */
+/* api_queue_bulk_one: the result object of id, whose operation
+ * returned rv (err). */
 static json_t *
 api_queue_bulk_one(
-    struct api_ctx *c, bool approve, int64_t id, const char *reason)
+    struct api_ctx *c, int64_t id, int rv, const struct mod_err *err)
 {
-	struct mod_err err = { 0 };
-	json_t        *item = NULL, *r;
-	int            rv;
+	json_t *item = NULL, *r;
 
-	if (approve)
-		rv = queue_approve(c->db, id, c->user.name, reason,
-		    c->conf->two_person_severity, &err);
-	else
-		rv = queue_reject(c->db, id, c->user.name, reason,
-		    c->user.role < API_ROLE_MODERATOR, &err);
 	if (rv == 0)
 		rv = queue_api_item(
 		    c->db, id, c->conf->two_person_severity, &item);
 	if (rv != 0)
 		return json_pack("{s:I, s:b, s:s, s:s}", "id", (json_int_t) id,
 		    "ok", 0, "error", api_queue_code(rv), "message",
-		    err.msg[0] ? err.msg : mod_strerror(rv));
+		    err->msg[0] ? err->msg : mod_strerror(rv));
 	r = json_pack("{s:I, s:b, s:O}", "id", (json_int_t) id, "ok", 1,
 	    "state", json_object_get(item, "state"));
 	json_decref(item);
@@ -381,12 +380,44 @@ api_queue_ids(struct api_ctx *c, json_t **ids)
 	return 0;
 }
 
+/* api_queue_bulk_run: op on ids[from ..] (at most a group), results
+ * appended: approvals in one commit, rejections one by one. */
+static void
+api_queue_bulk_run(struct api_ctx *c, bool approve, const json_t *ids,
+    size_t from, const char *reason, json_t *results)
+{
+	struct queue_approval a[MOD_MAX_APPROVE_GROUP_COUNT];
+	struct mod_err        err[MOD_MAX_APPROVE_GROUP_COUNT];
+	size_t                i, n = json_array_size(ids) - from;
+
+	if (n > MOD_MAX_APPROVE_GROUP_COUNT)
+		n = MOD_MAX_APPROVE_GROUP_COUNT;
+	memset(a, 0, sizeof(a));
+	memset(err, 0, sizeof(err));
+	for (i = 0; i < n; i++) {
+		a[i].id = json_integer_value(json_array_get(ids, from + i));
+		a[i].actor = c->user.name;
+		a[i].comment = reason;
+		a[i].two_person = c->conf->two_person_severity;
+		a[i].err = &err[i];
+		if (!approve)
+			a[i].rv = queue_reject(c->db, a[i].id, c->user.name,
+			    reason, c->user.role < API_ROLE_MODERATOR,
+			    &err[i]);
+	}
+	if (approve)
+		queue_approve_batch(c->db, a, n);
+	for (i = 0; i < n; i++)
+		json_array_append_new(
+		    results, api_queue_bulk_one(c, a[i].id, a[i].rv, &err[i]));
+}
+
 static void
 api_queue_bulk(struct api_ctx *c)
 {
 	static const char *const fields[] = { "op", "ids", "reason", NULL };
 	const char              *op = NULL, *reason = NULL;
-	json_t                  *ids, *v, *results;
+	json_t                  *ids, *results;
 	size_t                   i;
 	bool                     approve;
 
@@ -407,12 +438,8 @@ api_queue_bulk(struct api_ctx *c)
 	            : api_queue_text(c, "reason", &reason) != 0)
 		return;
 	results = json_array();
-	json_array_foreach(ids, i, v)
-	{
-		json_array_append_new(results,
-		    api_queue_bulk_one(
-		        c, approve, json_integer_value(v), reason));
-	}
+	for (i = 0; i < json_array_size(ids); i += MOD_MAX_APPROVE_GROUP_COUNT)
+		api_queue_bulk_run(c, approve, ids, i, reason, results);
 	api_reply(c, 200, json_pack("{s:o}", "results", results));
 }
 

@@ -124,7 +124,8 @@
 #define MOD_MAX_API_COMMENTS_COUNT 500 /* comments shown with an item */
 #define MOD_MAX_API_BULK_COUNT 200 /* ids in one bulk call */
 #define MOD_MAX_HTTP_QUEUE_COUNT 256 /* requests waiting for a worker */
-#define MOD_HTTP_WORKERS_COUNT 2 /* threads for blocking routes */
+#define MOD_HTTP_WORKERS_COUNT 8 /* threads for blocking routes */
+#define MOD_MAX_APPROVE_GROUP_COUNT 64 /* approvals in one commit */
 #define MOD_HTTP_BODY_TIMEOUT_MS 10000 /* to receive a request body */
 #define MOD_MAX_CONSOLE_FILE_BYTES (512 * 1024) /* one console file */
 #define MOD_MAX_CONSOLE_FILES_COUNT 64 /* files embedded in the console */
@@ -184,5 +185,6 @@
 #define MOD_FEED_SCHED_IDLE_MS 60000 /* scheduler re-reads the config */
 #define MOD_FEED_START_DELAY_MS 2000 /* first run after start-up */
 #define MOD_MAX_PUBLISH_KEY_BYTES 4096 /* the publish_key file */
+#define MOD_PUBLISH_MAX_AGE_S 180 /* Cache-Control of published lists */
 
 #endif /* MODERD_BOUNDS_H */

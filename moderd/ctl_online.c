@@ -1309,6 +1309,107 @@ ctl_on_feeds_sync(struct ctl_on *o, int argc, char **argv)
 	    o, "/v1/feeds/sync", NULL, NULL, body, ctl_on_sync_print);
 }
 
+/* ---- feed change sets ------------------------------------------------- */
+
+static void
+ctl_on_changesets_print(json_t *v)
+{
+	static const char *const heads[] = { "ID", "STATE", "ADD", "CHANGE",
+		"RETRACT", "CREATED", "DECIDED BY", "REASON" };
+	static const char *const keys[] = { "id", "state", "nadd", "nchange",
+		"nretract", "created_at", "decided_by", "reason" };
+
+	ctl_on_rows(
+	    json_object_get(v, "changesets"), heads, keys, nitems(keys));
+}
+
+static int
+ctl_on_changesets(struct ctl_on *o, int argc, char **argv)
+{
+	static const char *const spec[] = { "--state=", "--limit=", NULL };
+
+	return ctl_on_list(o, argc, argv, spec, "/v1/changesets",
+	    "changesets [--state held|approved|rejected]",
+	    ctl_on_changesets_print);
+}
+
+/* One change set: its counts, then its items as the queue lists them. */
+static void
+ctl_on_changeset_print(json_t *v)
+{
+	char id[CTL_TEXT_BYTES], st[CTL_TEXT_BYTES];
+
+	printf("change set %s: %s\n", ctl_on_get(v, "id", id),
+	    ctl_on_get(v, "state", st));
+	ctl_on_queue_print(v);
+}
+
+/* ctl_on_cs_id: argv[0] is a change set id. */
+static int
+ctl_on_cs_id(const char *s)
+{
+	int64_t v;
+
+	if (mod_strtonum(s, 1, INT64_MAX, &v) == 0)
+		return 0;
+	fprintf(stderr, "moderctl: %s: not a change set id\n", s);
+	return 2;
+}
+
+static int
+ctl_on_changeset_show(struct ctl_on *o, int argc, char **argv)
+{
+	struct buf path;
+	int        rv;
+
+	if (argc != 1 || argv[0][0] == '-')
+		return ctl_on_usage("changeset show ID");
+	if ((rv = ctl_on_cs_id(argv[0])) != 0
+	    || (rv = ctl_on_path(&path, "/v1/changesets", argv[0], NULL)) != 0)
+		return rv;
+	rv = ctl_on_run(o, "GET", &path, NULL, ctl_on_changeset_print);
+	buf_free(&path);
+	return rv;
+}
+
+/* ctl_on_cs_decide: sign-off (approve) or reject of change set ID. */
+static int
+ctl_on_cs_decide(struct ctl_on *o, int argc, char **argv, bool approve)
+{
+	static const char *const spec[] = { "--comment=", "--reason=", NULL };
+	const char *usage = approve ? "changeset approve ID [--comment TEXT]"
+	                            : "changeset reject ID --reason TEXT";
+	const char *key = approve ? "--comment=" : "--reason=";
+	struct ctl_args a;
+	const char     *text;
+	json_t         *body;
+	int             rv;
+
+	if (ctl_args_parse(&a, spec, 1, argc, argv) != 0 || a.npos != 1
+	    || (!approve && ctl_args_val(&a, key) == NULL))
+		return ctl_on_usage(usage);
+	if ((rv = ctl_on_cs_id(a.pos[0])) != 0)
+		return rv;
+	body = json_object();
+	if ((text = ctl_args_val(&a, key)) != NULL)
+		json_object_set_new(
+		    body, approve ? "comment" : "reason", json_string(text));
+	return ctl_on_post(o, "/v1/changesets", a.pos[0],
+	    approve ? "/approve" : "/reject", body, ctl_on_changeset_print);
+}
+
+static int
+ctl_on_changeset_approve(struct ctl_on *o, int argc, char **argv)
+{
+	return ctl_on_cs_decide(o, argc, argv, true);
+}
+
+static int
+ctl_on_changeset_reject(struct ctl_on *o, int argc, char **argv)
+{
+	return ctl_on_cs_decide(o, argc, argv, false);
+}
+
 /* ---- dispatch ----------------------------------------------------------- */
 
 static const struct ctl_on_cmd ctl_on_cmds[] = {
@@ -1337,6 +1438,13 @@ static const struct ctl_on_cmd ctl_on_cmds[] = {
 	    "users [add NAME --role R | token NAME | revoke TOKEN_ID | "
 	    "disable NAME]" },
 	{ "feeds", "sync", ctl_on_feeds_sync, "feeds sync [NAME]" },
+	{ "changesets", NULL, ctl_on_changesets,
+	    "changesets [--state held|approved|rejected]" },
+	{ "changeset", "show", ctl_on_changeset_show, "changeset show ID" },
+	{ "changeset", "approve", ctl_on_changeset_approve,
+	    "changeset approve ID [--comment TEXT]" },
+	{ "changeset", "reject", ctl_on_changeset_reject,
+	    "changeset reject ID --reason TEXT" },
 };
 
 void

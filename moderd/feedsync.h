@@ -187,11 +187,16 @@ int queue_feed_record(struct store *db, const struct feed_diff *d,
 
 /*
  * queue_changeset_approve: sign-off of held change set id by user (an
- * admin): every pending item is approved (decided_by user, approvals row,
- * audit "approve" with the comment, may be NULL), the set becomes
- * approved, and NOTIFY moderd_dispatch tells the dispatcher.  One
- * transaction.  Returns 0 (*n = items approved), MOD_ENOENT (no such
- * set), MOD_EEXIST (the set is not held) or MOD_EDB.
+ * admin): one approval of every pending item (approvals row, audit
+ * "approve" with the comment, may be NULL).  An item whose
+ * approvals_needed is 2 (the two-person rule: domain suspends) is
+ * approved only by a second, different signer; until then it stays
+ * pending (audit "approve.partial") and so does the set.  When no item is
+ * left pending the set becomes approved.  NOTIFY moderd_dispatch tells the
+ * dispatcher.  One transaction.  Returns 0 (*n = items approved now),
+ * MOD_ENOENT (no such set), MOD_EEXIST (the set is not held), MOD_EAUTH
+ * (user has already approved every pending item: nothing changed) or
+ * MOD_EDB.
  */
 int queue_changeset_approve(struct store *db, int64_t id, const char *user,
     const char *comment, size_t *n) MOD_MUSTCHECK;

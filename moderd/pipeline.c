@@ -11,7 +11,15 @@
  * the writer, which stores up to db_batch_count results per transaction
  * and only then calls their done callbacks.  The number of events inside
  * the pipeline is capped (pipeline_queue_count): blocking submitters wait
- * for room, the others are refused -- that is the back-pressure.
+ * for room, the others are refused -- that is the back-pressure.  The
+ * writer's own queue is capped lower, at what it stores in about
+ * PIPE_WRITER_BUDGET_MS (pipe_adapt), so a slow database makes matchers
+ * wait rather than making stored events wait longer and longer; and the
+ * matchers run at a lower priority than the writer (pipe_worker_nice), so
+ * under load the latency-bound work is not starved by the CPU-bound work.
+ * Batches are whatever is queued when the writer is ready (at most
+ * db_batch_count, waiting at most db_batch_ms for more): small when the
+ * load is light, large when it is not.
  *
  * When the database fails, the writer keeps the batch and retries with
  * backoff, except for events whose sender is waiting for an answer (rep,
@@ -46,7 +54,7 @@
 /* Niceness matcher threads add to the process's: see pipe_worker_nice. */
 #define PIPE_WORKER_NICE 5
 /* The writer's queue holds what it stores in this long (pipe_adapt)... */
-#define PIPE_WRITER_BUDGET_MS 30
+#define PIPE_WRITER_BUDGET_MS 15
 /* ...but never less than this many events. */
 #define PIPE_OUT_MIN_COUNT 16
 

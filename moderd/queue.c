@@ -1,25 +1,35 @@
 /*
  * queue.c - storing processed events as proposals, and reading the queue.
  *
- * queue_record_batch() is the DB writer's one call per batch.  In ONE
- * transaction, in order, for each record: a dead letter is inserted; a
- * record needing nothing (action none, not a report) is skipped without a
- * trace; any other record first claims its dedup key in deliveries
- * (INSERT ... ON CONFLICT DO NOTHING: a key already there means a
- * duplicate delivery, and nothing else happens), then inserts a proposal
- * or merges into the pending one for the same (target type, target id,
- * action) with one INSERT ... ON CONFLICT DO UPDATE on the partial unique
- * index (count + 1, max score, union of rules and groups, evidence
- * appended up to MOD_MAX_EVIDENCE_COUNT, priority recomputed), and writes
- * the audit row.  Any failure rolls the whole batch back; the caller
- * retries it, and the dedup keys make the retry exact.
+ * queue_record_batch() is the DB writer's one call per batch.  The whole
+ * batch is ONE transaction sent as ONE libpq pipeline (store_pipe_*):
+ * BEGIN, the audit head lock, one statement per record, then the results
+ * are read and the transaction committed - two round trips per batch,
+ * however many records it holds.  Per record: a dead letter is inserted;
+ * a record needing nothing (action none, not a report) is skipped without
+ * a trace; any other record is one prepared statement (SQL_RECORD) that
+ * claims its dedup key in deliveries (a key already there means a
+ * duplicate delivery, and nothing else happens), inserts a proposal or
+ * merges into the pending one for the same (target type, target id,
+ * action) with INSERT ... ON CONFLICT DO UPDATE on the partial unique
+ * index (count + 1, max score, union of rules and groups, priority
+ * recomputed), appends the frozen snapshot as a row of evidence unless
+ * the proposal already has MOD_MAX_EVIDENCE_COUNT of them, and appends
+ * the audit row.  A new report also refreshes the priority of the other
+ * report items on its account (a second statement).  Any failure rolls
+ * the whole batch back; the caller retries it, and the dedup keys make
+ * the retry exact.
  *
  * Invariants: the transaction takes the audit head lock first (see
  * audit.h), so concurrent writers - two moderd processes - serialise on
  * it before touching any proposal and cannot deadlock; every string that
  * came from an event goes through store_text() and every snapshot is
  * checked or built here, so no event content can make a statement fail
- * and wedge the writer on a batch it retries forever.
+ * and wedge the writer on a batch it retries forever; the audit row is
+ * the one audit_append() would write (same columns, same server-side
+ * hash, same head update), so audit_verify() vouches for it; the
+ * proposals.evidence array of schema version 1 is no longer written
+ * (left at its default []): evidence lives in the evidence table only.
  *
  * What it deliberately does not do: decide anything (the action, target
  * and score come from the matcher), prune old deliveries, or change the
@@ -36,7 +46,6 @@
 #include <jansson.h>
 #include <libpq-fe.h>
 
-#include "audit.h"
 #include "buf.h"
 #include "log.h"
 #include "queue.h"
@@ -108,6 +117,10 @@ static const char SQL_RECORD[]
       "  FROM a WHERE audit_head.one RETURNING 1)"
       " SELECT id, count FROM prop";
 #define QUEUE_RECORD_NPARAMS 18
+/* The audit head, locked first in every writer transaction (as
+ * audit_lock() does; see the lock order in audit.h). */
+static const char SQL_LOCK_AUDIT_HEAD[]
+    = "SELECT hash FROM audit_head WHERE one FOR UPDATE";
 static const char SQL_UPDATE_REPORT_PRIORITY[]
     = "UPDATE proposals AS p SET priority = queue_priority(p.target_type,"
       " p.action, p.report_category, p.score, p.count,"
@@ -122,11 +135,13 @@ static const char SQL_INSERT_DEAD_LETTER[]
       " VALUES ($1::text, $2::text, $3::bytea, $4::bigint)";
 
 /* The writer's statements, prepared once per connection. */
+static const struct store_stmt queue_stmt_lock
+    = { "queue_lock", "queue: lock audit head", SQL_LOCK_AUDIT_HEAD, 0, true };
 static const struct store_stmt queue_stmt_record = { "queue_record",
 	"queue: store record", SQL_RECORD, QUEUE_RECORD_NPARAMS, true };
-static const struct store_stmt queue_stmt_reports = { "queue_reports",
-	"queue: update report priority", SQL_UPDATE_REPORT_PRIORITY, 1,
-	false };
+static const struct store_stmt queue_stmt_reports
+    = { "queue_reports", "queue: update report priority",
+	      SQL_UPDATE_REPORT_PRIORITY, 1, false };
 static const struct store_stmt queue_stmt_dead = { "queue_dead",
 	"queue: insert dead letter", SQL_INSERT_DEAD_LETTER, 4, false };
 
@@ -487,11 +502,11 @@ static void
 queue_record_params(const struct queue_strs *s, const char *score,
     const char *max, const char *p[QUEUE_RECORD_NPARAMS])
 {
-	const char *const all[QUEUE_RECORD_NPARAMS] = { s->dedup_key,
-		s->event_kind, s->object_id, s->intake, s->target_type,
-		s->target_id, s->account_id, s->acct, s->action, score, s->rules,
-		s->groups, s->snapshot, s->origin, s->category, max, s->reason,
-		s->revision };
+	const char *const all[QUEUE_RECORD_NPARAMS]
+	    = { s->dedup_key, s->event_kind, s->object_id, s->intake,
+		      s->target_type, s->target_id, s->account_id, s->acct,
+		      s->action, score, s->rules, s->groups, s->snapshot,
+		      s->origin, s->category, max, s->reason, s->revision };
 
 	memcpy(p, all, sizeof(all));
 }
@@ -586,23 +601,37 @@ queue_outcome(const PGresult *res, int *outcome)
 	return 0;
 }
 
+/* queue_locked: the audit head lock statement found the head. */
+static int
+queue_locked(const PGresult *res)
+{
+	if (PQntuples(res) == 1)
+		return 0;
+	log_warnx("queue: could not lock the audit head: audit_head is empty");
+	return MOD_EDB;
+}
+
 /*
- * queue_pipeline: every statement of the batch in one pipeline, then the
+ * queue_pipeline: the transaction's BEGIN, the audit head lock (with
+ * lock) and every statement of the batch in one pipeline, then the
  * outcomes.  first[i] is the index of record i's first result.
  */
 static int
 queue_pipeline(struct store *db, const struct queue_record *recs, size_t n,
-    int *outcomes)
+    bool lock, int *outcomes)
 {
 	size_t    *first = xcalloc(n, sizeof(*first));
 	PGresult **res;
 	size_t     i, nsent = 0;
 	int        rv, erv;
 
-	if ((rv = store_pipe_begin(db)) != 0) {
+	if ((rv = store_pipe_begin_tx(db)) != 0) {
 		free(first);
 		return rv;
 	}
+	if (lock)
+		rv = queue_pipe_send(
+		    db, &queue_stmt_lock, NULL, NULL, NULL, &nsent);
 	for (i = 0; i < n; i++) {
 		first[i] = nsent;
 		if (rv == 0)
@@ -611,6 +640,8 @@ queue_pipeline(struct store *db, const struct queue_record *recs, size_t n,
 	res = xcalloc(nsent + 1, sizeof(*res));
 	if ((erv = store_pipe_end(db, res, nsent)) != 0)
 		rv = erv;
+	if (rv == 0 && lock)
+		rv = queue_locked(res[0]);
 	for (i = 0; rv == 0 && i < n; i++) {
 		if (queue_kind(&recs[i]) == QUEUE_K_DEAD)
 			outcomes[i] = QUEUE_DEAD;
@@ -658,14 +689,8 @@ queue_record_batch(
 	if ((rv = queue_plan(recs, n, outcomes, &need_tx, &need_lock)) != 0
 	    || !need_tx)
 		return rv;
-	if ((rv = store_begin(db)) != 0)
-		goto out;
-	if (need_lock && (rv = audit_lock(db)) != 0)
-		goto out;
-	if ((rv = queue_pipeline(db, recs, n, outcomes)) != 0)
-		goto out;
-	rv = store_commit(db);
-out:
+	if ((rv = queue_pipeline(db, recs, n, need_lock, outcomes)) == 0)
+		rv = store_commit(db);
 	if (rv != 0) {
 		store_rollback(db);
 		rv = MOD_EDB;

@@ -4,10 +4,12 @@
  *
  * One processed event is one struct queue_record.  The writer hands a
  * batch of them to queue_record_batch(), which stores them all in ONE
- * transaction: per record, the dedup key (a delivery seen before changes
- * nothing), then a new proposal or a merge into the pending one for the
- * same (target type, target id, action), then an audit row for the
- * change.  Rejected events travel in the same batch as dead letters.
+ * transaction, sent as one pipeline (two round trips per batch, however
+ * many records it holds): per record, the dedup key (a delivery seen
+ * before changes nothing), then a new proposal or a merge into the
+ * pending one for the same (target type, target id, action), a row of
+ * evidence, and an audit row for the change.  Rejected events travel in
+ * the same batch as dead letters.
  *
  * Priority of a pending item (recomputed at every merge, in SQL):
  * - report items: category weight (legal 40, violation 30, spam 20, any
@@ -65,8 +67,10 @@ struct queue_text {
  * the call; strings are UTF-8 (anything else is repaired, never fatal).
  *
  * Evidence: each event adds one frozen snapshot (a JSON object) to its
- * proposal's evidence array, at most MOD_MAX_EVIDENCE_COUNT per proposal
- * (count still rises beyond).  If evidence_json is set it is that
+ * proposal as one row of the evidence table (proposal_id, at, snapshot),
+ * at most MOD_MAX_EVIDENCE_COUNT rows per proposal (count still rises
+ * beyond; the first snapshots are kept).  proposals.evidence (the array
+ * of schema version 1) is not written.  If evidence_json is set it is that
  * snapshot, used as is when it is a JSON object of at most
  * MOD_MAX_SNAPSHOT_BYTES that PostgreSQL can store (no \u0000); else,
  * or if it is NULL, queue.c builds one from the record:
@@ -145,7 +149,7 @@ struct queue_item {
 	double  score;
 	int     priority;
 	int     count;
-	int     evidence_count;
+	int evidence_count; /* rows of evidence (<= MOD_MAX_EVIDENCE_COUNT) */
 	int64_t created_at_ms;
 	int64_t updated_at_ms;
 };

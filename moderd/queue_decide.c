@@ -1,6 +1,6 @@
 /*
  * queue_decide.c - what moderators do to queue items: assign, comment,
- * edit, approve (with the two-person rule), reject, and propose by hand.
+ * edit, reject, and propose by hand (approving is queue_approve.c).
  *
  * Every operation is one transaction with the same shape
  * (queue_decide_run): BEGIN; audit_lock() first, as audit.h's lock order
@@ -10,13 +10,9 @@
  * changes; the audit row; COMMIT.  Any refusal or failure rolls back, so
  * a refused call changes nothing.
  *
- * Two-person rule: approvals_needed is computed when an approval is
- * given, from the item's action at that moment (an edit changes the
- * action and clears earlier approvals).  approvals has one row per
- * (item, user), so the same user approving twice is a conflict the
- * primary key proves.  The last approval sets the item approved and
- * sends NOTIFY moderd_dispatch inside the transaction (delivered at
- * commit); the dispatcher makes the dispatch rows itself.
+ * An edit changes the action and clears earlier approvals, so the
+ * two-person rule (queue_approve.c) counts only approvals of the action
+ * as it now stands.
  *
  * Not here: reading items back (queue_read.c), role checks beyond the
  * triage-rejects-only-flags rule (the API's route table), dispatch.
@@ -64,21 +60,6 @@ static const char SQL_EDIT[]
       " updated_at = now() WHERE id = $1::bigint";
 static const char SQL_CLEAR_APPROVALS[]
     = "DELETE FROM approvals WHERE proposal_id = $1::bigint";
-/* Inserted (0 or 1) and the approvals there were before. */
-static const char SQL_APPROVE_ADD[]
-    = "WITH ins AS (INSERT INTO approvals (proposal_id, user_name, comment)"
-      " VALUES ($1::bigint, $2, $3) ON CONFLICT DO NOTHING RETURNING 1)"
-      " SELECT (SELECT count(*) FROM ins),"
-      " (SELECT count(*) FROM approvals WHERE proposal_id = $1::bigint)";
-static const char SQL_APPROVE_PARTIAL[]
-    = "UPDATE proposals SET approvals_needed = $2::integer,"
-      " updated_at = now() WHERE id = $1::bigint";
-static const char SQL_APPROVE_FINAL[]
-    = "WITH u AS (UPDATE proposals SET state = 'approved',"
-      " approvals_needed = $2::integer, decided_at = now(),"
-      " decided_by = $3, updated_at = now() WHERE id = $1::bigint"
-      " RETURNING id)"
-      " SELECT pg_notify('moderd_dispatch', id::text) FROM u";
 static const char SQL_REJECT[]
     = "UPDATE proposals SET state = 'rejected', reject_reason = $2,"
       " decided_at = now(), decided_by = $3, updated_at = now()"
@@ -366,107 +347,6 @@ queue_edit(struct store *db, int64_t id, const char *actor,
     const struct queue_edit *e, struct mod_err *err)
 {
 	return queue_decide_run(db, id, actor, queue_edit_step, e, err);
-}
-
-/* ---- approve ---------------------------------------------------------- */
-
-struct queue_approve_arg {
-	const char *comment;
-	int         two_person;
-};
-
-/* queue_approve_add: record actor's approval; *n the approvals now. */
-static int
-queue_approve_add(struct store *db, const struct queue_locked *q,
-    const char *actor, const char *comment, int64_t *n, struct mod_err *err)
-{
-	const char *p[3] = { q->ids, actor, comment };
-	PGresult   *res = NULL;
-	int64_t     added = 0, before = 0;
-	int         rv;
-
-	rv = store_query(
-	    db, "queue: approve", SQL_APPROVE_ADD, 3, p, NULL, NULL, &res);
-	if (rv != 0)
-		return MOD_EDB;
-	if (PQntuples(res) != 1
-	    || mod_strtonum(PQgetvalue(res, 0, 0), 0, 1, &added) != 0
-	    || mod_strtonum(PQgetvalue(res, 0, 1), 0, INT64_MAX, &before) != 0)
-		rv = MOD_EDB;
-	PQclear(res);
-	if (rv == 0 && added == 0)
-		rv = mod_errf(err, MOD_EEXIST,
-		    "%s has already approved this item; a second moderator "
-		    "must approve",
-		    actor);
-	*n = before + added;
-	return rv;
-}
-
-/* queue_approve_partial: n of need approvals: the item stays pending. */
-static int
-queue_approve_partial(struct store *db, const struct queue_locked *q,
-    const char *actor, const char *comment, int64_t n, int need)
-{
-	char        needs[4], reason[MOD_MAX_AUDIT_TEXT_BYTES];
-	const char *p[2] = { q->ids, needs };
-
-	snprintf(needs, sizeof(needs), "%d", need);
-	snprintf(reason, sizeof(reason), "%" PRId64 " of %d%s%s", n, need,
-	    comment != NULL ? ": " : "", comment != NULL ? comment : "");
-	if (store_exec(db, "queue: approve partial", SQL_APPROVE_PARTIAL, 2, p)
-	    != 0)
-		return MOD_EDB;
-	return queue_audit(db, q, actor, "approve.partial", reason);
-}
-
-/* queue_approve_final: the last approval: approved, dispatch woken. */
-static int
-queue_approve_final(struct store *db, const struct queue_locked *q,
-    const char *actor, const char *comment, int need)
-{
-	char        needs[4];
-	const char *p[3] = { q->ids, needs, actor };
-	PGresult   *res = NULL;
-
-	snprintf(needs, sizeof(needs), "%d", need);
-	if (store_query(db, "queue: approve final", SQL_APPROVE_FINAL, 3, p,
-	        NULL, NULL, &res)
-	    != 0)
-		return MOD_EDB;
-	PQclear(res);
-	return queue_audit(db, q, actor, "approve", comment);
-}
-
-static int
-queue_approve_step(struct store *db, struct queue_locked *q, const char *actor,
-    const void *arg, struct mod_err *err)
-{
-	const struct queue_approve_arg *a = arg;
-	int     need = queue_approvals_needed(q->action, a->two_person);
-	int64_t n = 0;
-	int     rv;
-
-	if ((rv = queue_pending(q, err)) != 0)
-		return rv;
-	if (q->proposer != NULL && strcmp(q->proposer, actor) == 0)
-		return mod_errf(err, MOD_EAUTH,
-		    "the proposer of a manual proposal may not approve it");
-	if ((rv = queue_approve_add(db, q, actor, a->comment, &n, err)) != 0)
-		return rv;
-	if (n < need)
-		return queue_approve_partial(
-		    db, q, actor, a->comment, n, need);
-	return queue_approve_final(db, q, actor, a->comment, need);
-}
-
-int
-queue_approve(struct store *db, int64_t id, const char *actor,
-    const char *comment, int two_person, struct mod_err *err)
-{
-	struct queue_approve_arg a = { comment, two_person };
-
-	return queue_decide_run(db, id, actor, queue_approve_step, &a, err);
 }
 
 /* ---- reject ----------------------------------------------------------- */

@@ -97,11 +97,23 @@ static const char SQL_CS_LOCK[]
 static const char SQL_CS_ITEMS[]
     = "SELECT id, target_id FROM proposals WHERE changeset_id = $1::bigint"
       " AND state = 'pending' ORDER BY id FOR UPDATE";
+/* One sign-off is one approval of each item: an item that needs two
+ * (the two-person rule) is approved by a second, different signer.  The
+ * first column says whether this signer's approval is new; the second
+ * whether the item is now approved. */
 static const char SQL_CS_APPROVE_ITEM[]
     = "WITH a AS (INSERT INTO approvals (proposal_id, user_name, comment)"
-      "  VALUES ($1::bigint, $2, $3) ON CONFLICT DO NOTHING)"
-      " UPDATE proposals SET state = 'approved', decided_at = now(),"
-      " decided_by = $2, updated_at = now() WHERE id = $1::bigint";
+      "  VALUES ($1::bigint, $2, $3) ON CONFLICT DO NOTHING RETURNING 1),"
+      " n AS (SELECT count(*) AS k FROM approvals"
+      "  WHERE proposal_id = $1::bigint),"
+      " u AS (UPDATE proposals p SET state = 'approved', decided_at = now(),"
+      "  decided_by = $2, updated_at = now() WHERE id = $1::bigint"
+      "  AND (SELECT k FROM n) + (SELECT count(*) FROM a)"
+      "   >= p.approvals_needed RETURNING 1)"
+      " SELECT (SELECT count(*) FROM a) > 0, (SELECT count(*) FROM u) > 0";
+static const char SQL_CS_PENDING[]
+    = "SELECT count(*) FROM proposals WHERE changeset_id = $1::bigint"
+      " AND state = 'pending'";
 static const char SQL_CS_REJECT_ITEM[]
     = "UPDATE proposals SET state = 'rejected', reject_reason = $3,"
       " decided_at = now(), decided_by = $2, updated_at = now()"
@@ -588,22 +600,42 @@ struct qf_decision {
 	const char *user;
 	const char *text; /* comment (approve) or reason (reject) */
 	bool        approve;
-	size_t     *n;
+	size_t     *n; /* items decided */
+	size_t      fresh; /* items this signer had not approved yet */
 };
 
+/* qf_approve_item: one approval of item; *done if it is now approved. */
 static int
-qf_decide_item(struct store *db, const struct qf_decision *x, const char *item,
+qf_approve_item(struct store *db, struct qf_decision *x,
+    const char *const *params, bool *done)
+{
+	PGresult *res = NULL;
+	int       rv;
+
+	rv = store_query(db, "feeds: approve item", SQL_CS_APPROVE_ITEM, 3,
+	    params, NULL, NULL, &res);
+	if (rv != 0)
+		return rv;
+	if (PQgetvalue(res, 0, 0)[0] == 't')
+		x->fresh++;
+	*done = PQgetvalue(res, 0, 1)[0] == 't';
+	PQclear(res);
+	return 0;
+}
+
+static int
+qf_decide_item(struct store *db, struct qf_decision *x, const char *item,
     const char *domain)
 {
 	const char *params[3] = { item, x->user, x->text };
 	int64_t     pid = 0;
+	bool        done = true;
 	int         rv;
 
 	if (mod_strtonum(item, 1, INT64_MAX, &pid) != 0)
 		return MOD_EDB;
 	if (x->approve)
-		rv = store_exec(
-		    db, "feeds: approve item", SQL_CS_APPROVE_ITEM, 3, params);
+		rv = qf_approve_item(db, x, params, &done);
 	else if ((rv = store_exec(
 	              db, "feeds: reject item", SQL_CS_REJECT_ITEM, 3, params))
 	    == 0)
@@ -611,19 +643,48 @@ qf_decide_item(struct store *db, const struct qf_decision *x, const char *item,
 		    SQL_CS_REMEMBER, 1, params);
 	if (rv != 0)
 		return rv;
-	(*x->n)++;
-	return audit_append(db, x->user, x->approve ? "approve" : "reject",
+	if (done)
+		(*x->n)++;
+	return audit_append(db, x->user,
+	    !x->approve ? "reject"
+	        : done  ? "approve"
+	                : "approve.partial",
 	    "domain", domain, pid, x->text, NULL, NULL);
 }
 
+/* qf_set_state: after the items, the set's state: approved or rejected,
+ * or still held while items wait for a second approver. */
 static int
-qf_decide_set(struct store *db, const struct qf_decision *x)
+qf_set_state(struct store *db, const struct qf_decision *x, const char *ids,
+    bool *closed)
 {
-	char        ids[24], state[16] = "";
 	const char *p1[1] = { ids };
 	const char *p4[4] = { ids, x->approve ? "approved" : "rejected",
 		x->user, x->approve ? NULL : x->text };
+	char        left[24];
+	int         rv;
+
+	*closed = true;
+	if (x->approve) {
+		rv = store_query_value(db, "feeds: change set pending",
+		    SQL_CS_PENDING, 1, p1, left, sizeof(left));
+		if (rv != 0)
+			return rv;
+		*closed = strcmp(left, "0") == 0;
+	}
+	if (!*closed)
+		return 0;
+	return store_exec(
+	    db, "feeds: decide change set", SQL_CS_DECIDE, 4, p4);
+}
+
+static int
+qf_decide_set(struct store *db, struct qf_decision *x)
+{
+	char        ids[24], state[16] = "";
+	const char *p1[1] = { ids };
 	PGresult   *res = NULL;
+	bool        closed;
 	int         rv, i;
 
 	qf_i64(x->id, ids);
@@ -642,12 +703,15 @@ qf_decide_set(struct store *db, const struct qf_decision *x)
 		rv = qf_decide_item(
 		    db, x, PQgetvalue(res, i, 0), PQgetvalue(res, i, 1));
 	PQclear(res);
+	if (rv == 0 && x->approve && x->fresh == 0)
+		return MOD_EAUTH; /* this signer already signed every item */
 	if (rv == 0)
-		rv = store_exec(
-		    db, "feeds: decide change set", SQL_CS_DECIDE, 4, p4);
+		rv = qf_set_state(db, x, ids, &closed);
 	if (rv == 0)
 		rv = audit_append(db, x->user,
-		    x->approve ? "changeset.approve" : "changeset.reject",
+		    !x->approve  ? "changeset.reject"
+		        : closed ? "changeset.approve"
+		                 : "changeset.approve.partial",
 		    "changeset", ids, 0, x->text, NULL, NULL);
 	if (rv == 0 && x->approve)
 		rv = store_exec(db, "feeds: notify", SQL_NOTIFY, 0, NULL);
@@ -655,7 +719,7 @@ qf_decide_set(struct store *db, const struct qf_decision *x)
 }
 
 static int
-qf_decide(struct store *db, const struct qf_decision *x)
+qf_decide(struct store *db, struct qf_decision *x)
 {
 	int rv;
 

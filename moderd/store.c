@@ -65,13 +65,18 @@ static const char SQL_BEGIN[] = "BEGIN";
 static const char SQL_COMMIT[] = "COMMIT";
 static const char SQL_ROLLBACK[] = "ROLLBACK";
 
+/* The BEGIN a pipeline may start with (sent unprepared). */
+static const struct store_stmt store_stmt_begin
+    = { NULL, "store: begin", SQL_BEGIN, 0, false };
+
 /* Bytes of a server or libpq message kept for one log line. */
 #define STORE_MSG_BYTES 256
 
-/* One statement queued in a pipeline: a prepare, or a run. */
+/* One statement queued in a pipeline: a prepare, or a run; hidden ones
+ * (prepares, the BEGIN of store_pipe_begin) give the caller no result. */
 struct store_queued {
 	const struct store_stmt *st;
-	bool                     prepare;
+	bool                     prepare, hidden;
 };
 
 struct store {
@@ -523,11 +528,28 @@ store_pipe_abandon(struct store *db, const char *why)
 	db->nqueued = 0;
 }
 
-int
-store_pipe_begin(struct store *db)
+static void
+store_pipe_push(
+    struct store *db, const struct store_stmt *st, bool prepare, bool hidden)
+{
+	if (db->nqueued == db->queued_cap) {
+		db->queued_cap = db->queued_cap ? db->queued_cap * 2 : 64;
+		db->queued = xreallocarray(
+		    db->queued, db->queued_cap, sizeof(*db->queued));
+	}
+	db->queued[db->nqueued].st = st;
+	db->queued[db->nqueued].prepare = prepare;
+	db->queued[db->nqueued].hidden = hidden;
+	db->nqueued++;
+}
+
+static int
+store_pipe_start(struct store *db, bool tx)
 {
 	if (db->piping)
 		fatalx("store: a pipeline is already under way");
+	if (tx && store_in_tx(db))
+		store_rollback(db);
 	if (store_down(db)) {
 		mod_strlcpy(db->sqlstate, "", sizeof(db->sqlstate));
 		log_warnx("store: pipeline: not connected");
@@ -540,20 +562,28 @@ store_pipe_begin(struct store *db)
 	db->piping = true;
 	db->pipe_failed = false;
 	db->nqueued = 0;
+	if (!tx)
+		return 0;
+	if (PQsendQueryParams(
+	        db->conn, SQL_BEGIN, 0, NULL, NULL, NULL, NULL, 0)
+	    != 1) {
+		store_fail(db, store_stmt_begin.what, NULL);
+		db->pipe_failed = true; /* store_pipe_end() cleans up */
+	} else
+		store_pipe_push(db, &store_stmt_begin, false, true);
 	return 0;
 }
 
-static void
-store_pipe_push(struct store *db, const struct store_stmt *st, bool prepare)
+int
+store_pipe_begin(struct store *db)
 {
-	if (db->nqueued == db->queued_cap) {
-		db->queued_cap = db->queued_cap ? db->queued_cap * 2 : 64;
-		db->queued = xreallocarray(
-		    db->queued, db->queued_cap, sizeof(*db->queued));
-	}
-	db->queued[db->nqueued].st = st;
-	db->queued[db->nqueued].prepare = prepare;
-	db->nqueued++;
+	return store_pipe_start(db, false);
+}
+
+int
+store_pipe_begin_tx(struct store *db)
+{
+	return store_pipe_start(db, true);
 }
 
 /* store_pipe_prepare: queue st's prepare unless this session has it. */
@@ -568,7 +598,7 @@ store_pipe_prepare(struct store *db, const struct store_stmt *st)
 	if (PQsendPrepare(db->conn, st->name, st->sql, st->nparams, NULL) != 1)
 		return MOD_EDB;
 	db->prepared[db->nprepared++] = st;
-	store_pipe_push(db, st, true);
+	store_pipe_push(db, st, true, true);
 	return 0;
 }
 
@@ -581,7 +611,8 @@ store_pipe_send(struct store *db, const struct store_stmt *st,
 	if (db->pipe_failed)
 		return MOD_EDB;
 	if (db->nqueued + 2 > MOD_MAX_STORE_PIPE_COUNT) {
-		log_warnx("%s: could not run statement: pipeline full", st->what);
+		log_warnx(
+		    "%s: could not run statement: pipeline full", st->what);
 		db->pipe_failed = true;
 		return MOD_EDB;
 	}
@@ -593,7 +624,7 @@ store_pipe_send(struct store *db, const struct store_stmt *st,
 		db->pipe_failed = true;
 		return MOD_EDB;
 	}
-	store_pipe_push(db, st, false);
+	store_pipe_push(db, st, false, false);
 	return 0;
 }
 
@@ -676,11 +707,11 @@ store_pipe_end(struct store *db, struct pg_result **res, size_t n)
 			store_pipe_abandon(db, "results out of step");
 			goto fail;
 		}
-		if (db->queued[i].prepare || k >= n)
+		if (db->queued[i].hidden || k >= n)
 			PQclear(r);
 		else
 			res[k] = r;
-		k += db->queued[i].prepare ? 0 : 1;
+		k += db->queued[i].hidden ? 0 : 1;
 	}
 	if (store_pipe_finish(db) != 0) {
 		store_pipe_abandon(db, "did not end cleanly");

@@ -149,6 +149,11 @@ struct store_stmt {
  * exactly once, whatever store_pipe_send() returns; no other store_*
  * call may be made on db in between.
  *
+ * store_pipe_begin_tx: the same, and the pipeline's first statement
+ * opens a transaction (as store_begin() does, after rolling back any
+ * that a failure left open): the caller commits it (store_commit()) or
+ * rolls it back after store_pipe_end().
+ *
  * store_pipe_send: queue st with st->nparams parameters (as for
  * store_query(); copied at once, so they may be freed on return),
  * preparing it first if this connection has not.  At most
@@ -158,13 +163,14 @@ struct store_stmt {
  * store_pipe_end: send the queued statements, wait for all their
  * results and leave pipeline mode.  res[i] (i < n, n = the number of
  * store_pipe_send() calls that returned 0) is set to the result of the
- * i-th statement when it had its expected status, else NULL; the caller
+ * i-th of them when it had its expected status, else NULL; the caller
  * frees each with store_clear().  Returns 0 when every statement had its
  * expected status, else MOD_EDB (the first failure logged).  If the
  * connection is lost, or libpq's results get out of step, the connection
  * is closed (store_ensure() reconnects).
  */
 int store_pipe_begin(struct store *db) MOD_MUSTCHECK;
+int store_pipe_begin_tx(struct store *db) MOD_MUSTCHECK;
 int store_pipe_send(struct store *db, const struct store_stmt *st,
     const char *const *params, const int *lengths,
     const int *formats) MOD_MUSTCHECK;

@@ -457,7 +457,6 @@ store_feeds_entry(const PGresult *res, int row, struct feed_entry *e)
 	e->reject_reports = store_feeds_bool(res, row, 3);
 	e->public_comment = store_feeds_str(res, row, 4);
 	e->obfuscate = store_feeds_bool(res, row, 5);
-	feed_digest(e->domain, e->digest);
 	e->line = row + 1;
 }
 

@@ -337,7 +337,133 @@ static const char *const schema_v2[] = {
 	NULL
 };
 
-static const char *const *const schema_migrations[] = { schema_v1, schema_v2 };
+/*
+ * Version 3: a cheap queue listing and a one-statement approval.
+ * - proposal_counts: proposals per state, kept by triggers on proposals
+ *   (insert, delete, a change of state, truncate), so the listing's
+ *   unfiltered counts read five rows instead of counting the queue.
+ *   Every writer of proposals holds the audit lock (audit.h), so the
+ *   five hot rows add no contention and no lock-order cycle;
+ * - proposals_changeset: the items of a change set, to leave out those
+ *   of held ones from the counts;
+ * - audit_cut and audit_append_row: audit.c's append as a function (the
+ *   same hash, head update and text cut), for statements that append
+ *   from inside SQL;
+ * - queue_approve: lock, check and record one approval (queue_decide.c
+ *   says what it checks); it changes nothing unless the approval is
+ *   given, so a refusal needs no rollback.
+ */
+static const char *const schema_v3[] = { "CREATE TABLE proposal_counts ("
+	                                 " state text PRIMARY KEY,"
+	                                 " n bigint NOT NULL DEFAULT 0)",
+	"INSERT INTO proposal_counts (state, n)"
+	" SELECT s, (SELECT count(*) FROM proposals p WHERE p.state = s)"
+	" FROM unnest(ARRAY['pending', 'approved', 'rejected', 'applied',"
+	"  'failed']) AS s",
+	"CREATE FUNCTION proposal_counts_row() RETURNS trigger"
+	" LANGUAGE plpgsql AS $$"
+	" BEGIN"
+	"  IF TG_OP <> 'INSERT' THEN"
+	"   UPDATE proposal_counts SET n = n - 1 WHERE state = OLD.state;"
+	"  END IF;"
+	"  IF TG_OP <> 'DELETE' THEN"
+	"   UPDATE proposal_counts SET n = n + 1 WHERE state = NEW.state;"
+	"  END IF;"
+	"  RETURN NULL;"
+	" END $$",
+	"CREATE FUNCTION proposal_counts_truncate() RETURNS trigger"
+	" LANGUAGE plpgsql AS $$"
+	" BEGIN UPDATE proposal_counts SET n = 0; RETURN NULL; END $$",
+	"CREATE TRIGGER proposals_counted AFTER INSERT OR DELETE ON proposals"
+	" FOR EACH ROW EXECUTE FUNCTION proposal_counts_row()",
+	"CREATE TRIGGER proposals_counted_state"
+	" AFTER UPDATE OF state ON proposals FOR EACH ROW"
+	" WHEN (OLD.state IS DISTINCT FROM NEW.state)"
+	" EXECUTE FUNCTION proposal_counts_row()",
+	"CREATE TRIGGER proposals_counted_truncate AFTER TRUNCATE ON proposals"
+	" FOR EACH STATEMENT EXECUTE FUNCTION proposal_counts_truncate()",
+	"CREATE INDEX proposals_changeset ON proposals (changeset_id)"
+	" WHERE changeset_id IS NOT NULL",
+	/* s cut to at most max bytes on a character boundary. */
+	"CREATE FUNCTION audit_cut(s text, max integer) RETURNS text"
+	" LANGUAGE plpgsql IMMUTABLE AS $$"
+	" BEGIN"
+	"  IF s IS NULL OR octet_length(s) <= max THEN RETURN s; END IF;"
+	"  s := left(s, max);"
+	"  WHILE octet_length(s) > max LOOP"
+	"   s := left(s, -greatest(1, (octet_length(s) - max) / 4));"
+	"  END LOOP;"
+	"  RETURN s;"
+	" END $$",
+	"CREATE FUNCTION audit_append_row(p_actor text, p_action text,"
+	" p_target_type text, p_target_id text, p_proposal_id bigint,"
+	" p_reason text, p_evidence_ref text, p_revision text, p_max integer)"
+	" RETURNS bigint LANGUAGE sql AS $$"
+	" WITH h AS (SELECT hash FROM audit_head WHERE one FOR UPDATE),"
+	" v AS (SELECT audit_cut(p_actor, p_max) AS actor,"
+	"  audit_cut(p_action, p_max) AS action,"
+	"  audit_cut(p_target_type, p_max) AS target_type,"
+	"  audit_cut(p_target_id, p_max) AS target_id,"
+	"  audit_cut(p_reason, p_max) AS reason,"
+	"  audit_cut(p_evidence_ref, p_max) AS evidence_ref,"
+	"  audit_cut(p_revision, p_max) AS revision),"
+	" r AS (SELECT nextval('audit_id_seq') AS id,"
+	"  clock_timestamp() AS at, h.hash AS prev FROM h),"
+	" ins AS (INSERT INTO audit (id, at, actor, action, target_type,"
+	"  target_id, proposal_id, reason, evidence_ref, revision,"
+	"  prev_hash, hash)"
+	"  SELECT r.id, r.at, v.actor, v.action, v.target_type, v.target_id,"
+	"   p_proposal_id, v.reason, v.evidence_ref, v.revision, r.prev,"
+	"   audit_row_hash(r.prev, r.id, r.at, v.actor, v.action,"
+	"    v.target_type, v.target_id, p_proposal_id, v.reason,"
+	"    v.evidence_ref, v.revision)"
+	"  FROM r, v RETURNING id, hash)"
+	" UPDATE audit_head SET last_id = ins.id, hash = ins.hash FROM ins"
+	" WHERE audit_head.one RETURNING ins.id $$",
+	/* One approval of item p_id by p_actor; p_two: the actions that
+	 * need two.  'ok' (approved), 'partial', or a refusal: 'enoent',
+	 * 'state:STATE', 'proposer', 'again'. */
+	"CREATE FUNCTION queue_approve(p_id bigint, p_actor text,"
+	" p_comment text, p_two text[], p_max integer)"
+	" RETURNS text LANGUAGE plpgsql AS $$"
+	" DECLARE"
+	"  r record;"
+	"  v_n bigint;"
+	"  v_need integer;"
+	" BEGIN"
+	"  PERFORM 1 FROM audit_head WHERE one FOR UPDATE;"
+	"  SELECT p.state, p.action, p.target_type, p.target_id, p.proposer"
+	"   INTO r FROM proposals p WHERE p.id = p_id FOR UPDATE;"
+	"  IF NOT FOUND THEN RETURN 'enoent'; END IF;"
+	"  IF r.state <> 'pending' THEN RETURN 'state:' || r.state; END IF;"
+	"  IF r.proposer = p_actor THEN RETURN 'proposer'; END IF;"
+	"  IF EXISTS (SELECT 1 FROM approvals a WHERE a.proposal_id = p_id"
+	"   AND a.user_name = p_actor) THEN RETURN 'again'; END IF;"
+	"  v_need := CASE WHEN r.action = ANY (p_two) THEN 2 ELSE 1 END;"
+	"  INSERT INTO approvals (proposal_id, user_name, comment)"
+	"   VALUES (p_id, p_actor, p_comment);"
+	"  SELECT count(*) INTO v_n FROM approvals a"
+	"   WHERE a.proposal_id = p_id;"
+	"  IF v_n < v_need THEN"
+	"   UPDATE proposals SET approvals_needed = v_need,"
+	"    updated_at = now() WHERE id = p_id;"
+	"   PERFORM audit_append_row(p_actor, 'approve.partial',"
+	"    r.target_type, r.target_id, p_id, v_n || ' of ' || v_need"
+	"    || coalesce(': ' || p_comment, ''), NULL, NULL, p_max);"
+	"   RETURN 'partial';"
+	"  END IF;"
+	"  UPDATE proposals SET state = 'approved', approvals_needed = v_need,"
+	"   decided_at = now(), decided_by = p_actor, updated_at = now()"
+	"   WHERE id = p_id;"
+	"  PERFORM pg_notify('moderd_dispatch', p_id::text);"
+	"  PERFORM audit_append_row(p_actor, 'approve', r.target_type,"
+	"   r.target_id, p_id, p_comment, NULL, NULL, p_max);"
+	"  RETURN 'ok';"
+	" END $$",
+	NULL };
+
+static const char *const *const schema_migrations[]
+    = { schema_v1, schema_v2, schema_v3 };
 
 int
 store_schema_latest(void)

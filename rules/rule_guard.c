@@ -164,6 +164,16 @@ rule_guard_classify(struct rule_pattern *p)
 	}
 }
 
+/* rule_guard_fold: ICU's simple case folding, which maps ASCII to ASCII
+ * lower case (the common case is spared a table lookup). */
+static UChar32
+rule_guard_fold(UChar32 c)
+{
+	if (c < 0x80)
+		return c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c;
+	return u_foldCase(c, U_FOLD_CASE_DEFAULT);
+}
+
 /* How a code point stands to PCRE2's \w. */
 enum rule_guard_class {
 	RULE_GUARD_C_SEP,
@@ -224,8 +234,7 @@ rule_guard_word_eq(const uint8_t *s, const struct rule_guard_word *a,
 	while (i < ie && j < je) {
 		U8_NEXT(s, i, ie, x);
 		U8_NEXT(s, j, je, y);
-		if (u_foldCase(x, U_FOLD_CASE_DEFAULT)
-		    != u_foldCase(y, U_FOLD_CASE_DEFAULT))
+		if (rule_guard_fold(x) != rule_guard_fold(y))
 			return false;
 	}
 	return i == ie && j == je;
@@ -257,7 +266,7 @@ static void
 rule_guard_char(struct rule_guard_scan *sc, struct rule_guard_stats *st,
     int32_t at, int32_t end, UChar32 c)
 {
-	UChar32               f = u_foldCase(c, U_FOLD_CASE_DEFAULT);
+	UChar32               f = rule_guard_fold(c);
 	enum rule_guard_class k = rule_guard_class_of(c);
 
 	sc->run = (f == sc->prev_fold) ? sc->run + 1 : 1;

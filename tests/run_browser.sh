@@ -3,8 +3,8 @@
 #
 # Starts the real moderd from BUILD on its embedded PostgreSQL (through
 # tests/e2e/lib.subr, so every process is stopped and the directory
-# removed at exit), creates four users with `moderd user add` (alice and
-# bob moderators, carol admin, tom triage), seeds the queue with the
+# removed at exit), creates five users with `moderd user add` (alice and
+# bob moderators, carol and dave admins, tom triage), seeds the queue with the
 # example events and the XSS events of tests/browser/events over nngcat,
 # subscribes the daemon to a local blocklist feed (refresh 0: synced from
 # the console), and runs each tests/browser/*.mjs under node with
@@ -86,6 +86,7 @@ token() {
 TOK_ALICE=$(token alice moderator) || fatal "user add alice"
 TOK_BOB=$(token bob moderator) || fatal "user add bob"
 TOK_CAROL=$(token carol admin) || fatal "user add carol"
+TOK_DAVE=$(token dave admin) || fatal "user add dave"
 TOK_TOM=$(token tom triage) || fatal "user add tom"
 
 # ---- the queue -------------------------------------------------------------------
@@ -107,7 +108,7 @@ done
 ok
 
 # ---- the tests ---------------------------------------------------------------------
-export MODERD_URL="http://127.0.0.1:$HTTP" TOK_ALICE TOK_BOB TOK_CAROL TOK_TOM
+export MODERD_URL="http://127.0.0.1:$HTTP" TOK_ALICE TOK_BOB TOK_CAROL TOK_DAVE TOK_TOM
 export SHOTS CHROMIUM FEEDS
 export NODE_PATH="$NPMDIR/node_modules"
 for t in tests/browser/*.mjs; do

@@ -46,7 +46,6 @@ spec_entry(const char *spec, struct feed_entry *e, int line)
 		*strchr(sp + 1, '+') = '\0';
 	assert_true(feed_severity_from_name(sp + 1) >= 0);
 	e->severity = (enum feed_severity) feed_severity_from_name(sp + 1);
-	feed_digest(e->domain, e->digest);
 }
 
 static void

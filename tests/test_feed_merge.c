@@ -35,7 +35,7 @@ static void
 spec_entry(const char *spec, struct feed_entry *e, int line)
 {
 	char  buf[256], *tok, *save = NULL, *hash;
-	char *flags;
+	char *flags, digest[65];
 
 	memset(e, 0, sizeof(*e));
 	e->line = line;
@@ -60,11 +60,10 @@ spec_entry(const char *spec, struct feed_entry *e, int line)
 	e->severity = (enum feed_severity) feed_severity_from_name(tok);
 	if ((tok = strtok_r(NULL, " ", &save)) != NULL && tok[0] == '@') {
 		if (tok[1] == '=')
-			mod_strlcpy(e->digest, tok + 2, sizeof(e->digest));
+			mod_strlcpy(digest, tok + 2, sizeof(digest));
 		else
-			feed_digest(tok + 1, e->digest);
-	} else if (!e->obfuscated) {
-		feed_digest(e->domain, e->digest);
+			feed_digest(tok + 1, digest);
+		e->digest = xstrdup(digest);
 	}
 }
 

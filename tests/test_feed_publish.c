@@ -47,7 +47,6 @@ pub_list(const struct pub_spec *s, size_t n, struct feed_list *l)
 		e->private_comment = s[i].private_comment
 		    ? xstrdup(s[i].private_comment)
 		    : NULL;
-		feed_digest(e->domain, e->digest);
 	}
 	l->n = n;
 }

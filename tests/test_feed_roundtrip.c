@@ -66,7 +66,6 @@ rt_list(const struct rt_spec *s, size_t n, struct feed_list *l)
 		e->public_comment
 		    = s[i].comment ? xstrdup(s[i].comment) : NULL;
 		e->private_comment = xstrdup("never published");
-		feed_digest(e->domain, e->digest);
 	}
 	l->n = n;
 }
@@ -129,7 +128,7 @@ rt_compare(enum feed_format fmt, const struct feed_list *in,
     const struct feed_list *out)
 {
 	size_t i, carried = 0;
-	char   dg[65];
+	char   dg[65], wdg[65];
 
 	for (i = 0; i < in->n; i++) {
 		const struct feed_entry *w = &in->v[i], *g;
@@ -144,7 +143,8 @@ rt_compare(enum feed_format fmt, const struct feed_list *in,
 		assert_null(g->private_comment);
 		assert_false(g->obfuscated);
 		feed_entry_digest(g, dg);
-		assert_string_equal(dg, w->digest);
+		feed_entry_digest(w, wdg);
+		assert_string_equal(dg, wdg);
 		if (fmt == FEED_FMT_TEXT)
 			continue;
 		assert_int_equal(g->reject_media, w->reject_media);

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -480,12 +481,23 @@ test_held_changeset(void **state)
 	feedsync_result_free(&r);
 	assert_int_equal(
 	    q_int(t->db, "SELECT count(*) FROM changesets", NULL), 1);
-	/* Sign-off approves every item. */
+	/* Sign-off is one approval of every item: these suspends need two
+	 * signers (the two-person rule), and the same one twice is refused. */
 	assert_int_equal(
 	    queue_changeset_approve(t->db, cs, "adam", "ok", &n), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(q_int(t->db,
+	                     "SELECT count(*) FROM changesets WHERE state ="
+	                     " 'held'",
+	                     NULL),
+	    1);
+	assert_int_equal(
+	    queue_changeset_approve(t->db, cs, "adam", "ok", &n), MOD_EAUTH);
+	assert_int_equal(
+	    queue_changeset_approve(t->db, cs, "eve", "ok", &n), 0);
 	assert_int_equal(n, 10);
 	assert_int_equal(
-	    queue_changeset_approve(t->db, cs, "adam", "ok", &n), MOD_EEXIST);
+	    queue_changeset_approve(t->db, cs, "eve", "ok", &n), MOD_EEXIST);
 	assert_int_equal(
 	    q_int(t->db, "SELECT count(*) FROM proposals WHERE state = $1",
 	        "approved"),
@@ -585,6 +597,7 @@ struct t_http {
 	int          port;
 	CURL        *curl;
 	char         admin[STORE_TOKEN_HEX_LEN + 1];
+	char         admin2[STORE_TOKEN_HEX_LEN + 1];
 	char         mod[STORE_TOKEN_HEX_LEN + 1];
 };
 
@@ -595,6 +608,7 @@ t_http_start(struct t *t, struct t_http *h)
 	struct http_init hi = { 0 };
 
 	assert_int_equal(store_user_add(t->db, "adam", "admin", h->admin), 0);
+	assert_int_equal(store_user_add(t->db, "eve", "admin", h->admin2), 0);
 	assert_int_equal(
 	    store_user_add(t->db, "alice", "moderator", h->mod), 0);
 	free(t->conf->http_listen);
@@ -677,6 +691,68 @@ t_json(struct t_http *h, const char *method, const char *path, const char *tok,
 	return j;
 }
 
+/* t_header_etag: keep the ETag header line's value in arg (a char[128]). */
+static size_t
+t_header_etag(char *p, size_t size, size_t n, void *arg)
+{
+	char  *etag = arg;
+	size_t len = size * n;
+
+	if (len > 6 && strncasecmp(p, "ETag: ", 6) == 0 && len - 6 < 128) {
+		memcpy(etag, p + 6, len - 6);
+		etag[strcspn(etag, "\r\n")] = '\0';
+	}
+	return len;
+}
+
+/* t_conditional: GET path with If-None-Match inm (NULL: none); the
+ * status, and the ETag answered into etag. */
+static long
+t_conditional(
+    struct t_http *h, const char *path, const char *inm, char etag[128])
+{
+	struct curl_slist *hd = NULL;
+	struct buf         out;
+	char               url[512], line[200];
+	long               status = 0;
+
+	buf_init(&out, 1 << 20);
+	etag[0] = '\0';
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d%s", h->port, path);
+	curl_easy_reset(h->curl);
+	curl_easy_setopt(h->curl, CURLOPT_URL, url);
+	curl_easy_setopt(h->curl, CURLOPT_WRITEFUNCTION, t_curl_write);
+	curl_easy_setopt(h->curl, CURLOPT_WRITEDATA, &out);
+	curl_easy_setopt(h->curl, CURLOPT_HEADERFUNCTION, t_header_etag);
+	curl_easy_setopt(h->curl, CURLOPT_HEADERDATA, etag);
+	if (inm != NULL) {
+		snprintf(line, sizeof(line), "If-None-Match: %s", inm);
+		hd = curl_slist_append(hd, line);
+		curl_easy_setopt(h->curl, CURLOPT_HTTPHEADER, hd);
+	}
+	assert_int_equal(curl_easy_perform(h->curl), CURLE_OK);
+	curl_easy_getinfo(h->curl, CURLINFO_RESPONSE_CODE, &status);
+	curl_slist_free_all(hd);
+	if (status == 304)
+		assert_int_equal(out.len, 0);
+	buf_free(&out);
+	return status;
+}
+
+/* t_etag_check: a published list has an ETag; asking again with it gets
+ * 304 Not Modified, with another one the list. */
+static void
+t_etag_check(struct t_http *h, const char *path)
+{
+	char etag[128], again[128];
+
+	assert_int_equal(t_conditional(h, path, NULL, etag), 200);
+	assert_true(strlen(etag) > 2 && etag[0] == '"');
+	assert_int_equal(t_conditional(h, path, etag, again), 304);
+	assert_string_equal(again, etag);
+	assert_int_equal(t_conditional(h, path, "\"other\"", again), 200);
+}
+
 /* t_list_check: list NAME parses back to the blocks, and NAME.sig
  * verifies. */
 static void
@@ -743,6 +819,8 @@ test_api(void **state)
 	t_list_check(&h, t, "fediblockhole.csv", FEED_FMT_FBH_CSV, 2);
 	t_list_check(&h, t, "mastodon.json", FEED_FMT_MASTODON_JSON, 2);
 	t_list_check(&h, t, "domains.txt", FEED_FMT_TEXT, 1);
+	t_etag_check(&h, "/v1/blocklist/mastodon.csv");
+	t_etag_check(&h, "/v1/blocklist/mastodon.csv.sig");
 	j = t_json(
 	    &h, "GET", "/v1/blocklist/changes.json?since=0", NULL, NULL, 200);
 	assert_int_equal(json_array_size(json_object_get(j, "changes")), 2);
@@ -789,6 +867,12 @@ test_api_changesets_and_token(void **state)
 	j = t_json(&h, "POST", path, h.mod, "{}", 403);
 	json_decref(j);
 	j = t_json(&h, "POST", path, h.admin, "{\"comment\":\"fine\"}", 200);
+	assert_string_equal(
+	    json_string_value(json_object_get(j, "state")), "held");
+	json_decref(j);
+	j = t_json(&h, "POST", path, h.admin, "{}", 409);
+	json_decref(j);
+	j = t_json(&h, "POST", path, h.admin2, "{\"comment\":\"fine\"}", 200);
 	assert_string_equal(
 	    json_string_value(json_object_get(j, "state")), "approved");
 	assert_string_equal(

@@ -295,7 +295,8 @@ test_duplicate(void **state)
 	int                 out[3];
 	char                before[256], after[256];
 	static const char   snap[]
-	    = "SELECT count || ' ' || (SELECT count(*) FROM evidence) || ' ' || "
+	    = "SELECT count || ' ' || (SELECT count(*) FROM evidence) || ' ' "
+	      "|| "
 	      "(SELECT count(*) FROM audit) || ' ' || (SELECT count(*) FROM "
 	      "deliveries) FROM proposals";
 
@@ -482,11 +483,10 @@ test_evidence_cap(void **state)
 	assert_int_equal(q_int(t->db, "SELECT count(*) FROM evidence", NULL),
 	    MOD_MAX_EVIDENCE_COUNT);
 	/* The first snapshots are kept; the score still follows. */
-	assert_int_equal(
-	    q_int(t->db,
-	        "SELECT (snapshot->>'dedup_key' = 'k49')::int "
-	        "FROM evidence ORDER BY id DESC LIMIT 1",
-	        NULL),
+	assert_int_equal(q_int(t->db,
+	                     "SELECT (snapshot->>'dedup_key' = 'k49')::int "
+	                     "FROM evidence ORDER BY id DESC LIMIT 1",
+	                     NULL),
 	    1);
 	/* A later batch finds the proposal full too. */
 	assert_int_equal(
@@ -501,7 +501,8 @@ test_evidence_cap(void **state)
 
 		assert_int_equal(queue_list(t->db, 10, &items, &n), 0);
 		assert_int_equal(n, 1);
-		assert_int_equal(items[0].evidence_count, MOD_MAX_EVIDENCE_COUNT);
+		assert_int_equal(
+		    items[0].evidence_count, MOD_MAX_EVIDENCE_COUNT);
 		free(items);
 	}
 	assert_int_equal(

@@ -411,9 +411,12 @@ test_guards(void **state)
 	struct rule_matcher *m = NULL;
 	struct tf            t;
 	char                 got[1024];
-	size_t               i;
+	size_t               i, n, ex, pre, pc;
 
 	(void) state;
+	/* Guarded detectors skip Hyperscan: PCRE2 after the guard. */
+	ruleset_stats(rs, &n, &ex, &pre, &pc);
+	assert_int_equal(pc, 6);
 	assert_int_equal(rule_matcher_new(rs, &m), 0);
 	for (i = 0; i < nitems(guard_cases); i++) {
 		tf_init(&t);
@@ -430,6 +433,78 @@ test_guards(void **state)
 	ruleset_unref(rs);
 }
 
+/*
+ * Backreferences to a literal group are rewritten for Hyperscan
+ * (rule_hs.c): the rewritten pattern may be exact, and verdicts stay
+ * those of PCRE2.  Groups that are nested, optional, alternations, under
+ * an inline option or referenced before they close must not be rewritten
+ * (not exact), and still match as PCRE2 says.  A subject starting with
+ * '+' must hit, one starting with '-' must miss, with both methods.
+ */
+struct backref_case {
+	const char *rule; /* the match line's regex, with flags */
+	bool        exact;
+	const char *subjects[4]; /* "+text" must hit, "-text" must miss */
+};
+
+static const struct backref_case backref_cases[] = {
+	{ "/(free) \\1/", true, { "+free free", "-free fre", "-free Free" } },
+	{ "/(free) \\1/i", true,
+	    { "+Free FREE", "-free fred", "+fREE free" } },
+	{ "/(free)\\1+/", true, { "+freefreefree", "-free" } },
+	{ "/(caf\xc3\xa9) \\1/i", true,
+	    { "+CAF\xc3\x89 caf\xc3\xa9", "-caf\xc3\xa9 cafe" } },
+	{ "/((free)) \\1/", false, { "+free free", "-free x" } },
+	{ "/(a|b)x\\1/", false, { "+axa", "+bxb", "-axb" } },
+	{ "/(free)(?=.* \\1)/", false, { "+free and free", "-free and fre" } },
+	{ "/(?i)(free) \\1/", false, { "+FREE free", "-free fre" } },
+	{ "/(free)? x\\1/", false, { "+free xfree", "- xfree" } },
+	{ "/\\1(free)/", false, { "-freefree" } },
+	{ "/\\b(free)\\b.{0,10}\\b\\1\\b/", false,
+	    { "+free and free", "-free and freedom", "-freefree",
+	        "-free and much more free" } },
+	{ "/\\bcat\\b/", false, { "+a cat", "-concatenate" } },
+};
+
+static void
+backref_check(const struct backref_case *c)
+{
+	char                 src[256];
+	struct ruleset      *rs;
+	struct rule_matcher *m = NULL;
+	struct tf            t;
+	char                 got[1024];
+	size_t               n, ex, pre, pc, i;
+
+	snprintf(src, sizeof(src), "rule R {\n match text %s\n score 1\n}\n",
+	    c->rule);
+	rs = load(src, NULL, false);
+	ruleset_stats(rs, &n, &ex, &pre, &pc);
+	if (ex != (c->exact ? 1u : 0u))
+		fail_msg("%s: exact=%zu", c->rule, ex);
+	assert_int_equal(rule_matcher_new(rs, &m), 0);
+	for (i = 0; i < nitems(c->subjects) && c->subjects[i]; i++) {
+		tf_init(&t);
+		tf_add(&t, RULE_T_TEXT, c->subjects[i] + 1);
+		run_both(m, &t.f, got, sizeof(got));
+		if (strcmp(got, c->subjects[i][0] == '+' ? "R,|" : "|") != 0)
+			fail_msg("%s on \"%s\": got %s", c->rule,
+			    c->subjects[i] + 1, got);
+	}
+	rule_matcher_free(m);
+	ruleset_unref(rs);
+}
+
+static void
+test_backref_literal(void **state)
+{
+	size_t i;
+
+	(void) state;
+	for (i = 0; i < nitems(backref_cases); i++)
+		backref_check(&backref_cases[i]);
+}
+
 int
 main(void)
 {
@@ -442,6 +517,7 @@ main(void)
 		cmocka_unit_test(test_cache),
 		cmocka_unit_test(test_stats),
 		cmocka_unit_test(test_guards),
+		cmocka_unit_test(test_backref_literal),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

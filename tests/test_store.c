@@ -2,7 +2,8 @@
  * test_store.c - store.c, store_schema.c, store_users.c and audit.c
  * against a real throwaway PostgreSQL (harness_pg): connecting, pings,
  * parameters kept verbatim, transactions, statement_timeout, reconnect
- * and backoff across a server restart, migrations (idempotent, refused
+ * and backoff across a server restart, pipelines of prepared statements
+ * (order, failure, autocommit, restart), migrations (idempotent, refused
  * when newer, safe when two processes race), users and tokens, and the
  * audit trail (append-only, chain verifies, tampering detected).
  */
@@ -18,6 +19,7 @@
 #include <pthread.h>
 
 #include <cmocka.h>
+#include <libpq-fe.h>
 
 #include "audit.h"
 #include "harness_pg.h"
@@ -271,6 +273,85 @@ test_reconnect(void **state)
 	assert_int_equal(
 	    q_int(t->db, "SELECT count(*) FROM schema_version", NULL, NULL),
 	    store_schema_latest());
+	t_free(t);
+}
+
+/* --- pipelines --------------------------------------------------------- */
+
+static const struct store_stmt stmt_ins = { "test_ins", "test: insert",
+	"INSERT INTO x VALUES ($1::int) RETURNING v * 10", 1, true };
+static const struct store_stmt stmt_upd = { "test_upd", "test: update",
+	"UPDATE x SET v = v WHERE v = $1::int", 1, false };
+
+/* pipe_ins: one pipeline inserting vals (n <= 4) then an update of the
+ * first; res gets n + 1 results.  Returns store_pipe_end()'s answer. */
+static int
+pipe_ins(struct store *db, bool tx, const char *const *vals, size_t n,
+    PGresult **res)
+{
+	size_t i;
+
+	assert_int_equal(
+	    tx ? store_pipe_begin_tx(db) : store_pipe_begin(db), 0);
+	for (i = 0; i < n; i++)
+		assert_int_equal(
+		    store_pipe_send(db, &stmt_ins, &vals[i], NULL, NULL), 0);
+	assert_int_equal(store_pipe_send(db, &stmt_upd, vals, NULL, NULL), 0);
+	return store_pipe_end(db, res, n + 1);
+}
+
+static void
+pipe_clear(PGresult **res, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		store_clear(res[i]);
+}
+
+/* Statements sent back to back: results in order, a failure aborts the
+ * rest and the transaction, autocommit without tx, and a restart in
+ * between (statements are prepared again on the new connection). */
+static void
+test_pipeline(void **state)
+{
+	static const char *const ok[] = { "1", "2", "3" };
+	static const char *const bad[] = { "4", "200", "5" };
+	static const char *const more[] = { "7" };
+	struct t                *t = t_new(state, false);
+	PGresult                *res[4];
+	size_t                   i;
+
+	q_exec(t->db, "CREATE TABLE x (v int CHECK (v < 100))");
+	assert_int_equal(pipe_ins(t->db, true, ok, 3, res), 0);
+	for (i = 0; i < 3; i++)
+		assert_int_equal(atoi(PQgetvalue(res[i], 0, 0)), 10 * (i + 1));
+	assert_non_null(res[3]); /* the update: no rows, but a result */
+	pipe_clear(res, 4);
+	assert_int_equal(store_commit(t->db), 0);
+	assert_int_equal(q_int(t->db, "SELECT sum(v) FROM x", NULL, NULL), 6);
+	/* The second insert fails: it and everything after it are lost. */
+	assert_int_equal(pipe_ins(t->db, true, bad, 3, res), MOD_EDB);
+	assert_string_equal(store_sqlstate(t->db), "23514");
+	assert_non_null(res[0]);
+	assert_true(res[1] == NULL && res[2] == NULL && res[3] == NULL);
+	pipe_clear(res, 4);
+	assert_int_equal(store_commit(t->db), MOD_EDB);
+	assert_int_equal(q_int(t->db, "SELECT sum(v) FROM x", NULL, NULL), 6);
+	/* Without tx each statement commits on its own. */
+	assert_int_equal(pipe_ins(t->db, false, more, 1, res), 0);
+	pipe_clear(res, 2);
+	assert_int_equal(q_int(t->db, "SELECT sum(v) FROM x", NULL, NULL), 13);
+	/* Across a restart: one failure, then a new, working session. */
+	assert_int_equal(harness_pg_restart(t->pg), 0);
+	assert_int_equal(pipe_ins(t->db, true, more, 1, res), MOD_EDB);
+	pipe_clear(res, 2);
+	assert_int_equal(store_ensure(t->db), 0);
+	assert_int_equal(pipe_ins(t->db, true, more, 1, res), 0);
+	pipe_clear(res, 2);
+	assert_int_equal(store_commit(t->db), 0);
+	assert_int_equal(store_ping(t->db), 0);
+	assert_int_equal(q_int(t->db, "SELECT sum(v) FROM x", NULL, NULL), 20);
 	t_free(t);
 }
 
@@ -680,6 +761,7 @@ main(void)
 		cmocka_unit_test(test_audit_append_only),
 		cmocka_unit_test(test_audit_tamper),
 		cmocka_unit_test(test_reconnect),
+		cmocka_unit_test(test_pipeline),
 		cmocka_unit_test(test_backoff),
 	};
 

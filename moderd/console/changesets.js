@@ -104,10 +104,16 @@ function signoff(c) {
 
 async function decide(c, op, body) {
 	try {
-		await api('POST', '/v1/changesets/' + c.id + '/' + op, body);
+		const r = await api('POST', '/v1/changesets/' + c.id + '/' + op, body);
 		await list();
 		await open(c.id);
-		ctx.status('Change set #' + c.id + (op === 'approve' ? ' approved.' : ' rejected.'));
+		if (r && r.state === 'held') {
+			const left = (r.items || []).filter((it) => it.state === 'pending').length;
+			ctx.status('Change set #' + c.id + ' signed off by you; ' + left + ' item' +
+				(left === 1 ? '' : 's') + ' need a second admin\'s approval (two-person rule).');
+		} else {
+			ctx.status('Change set #' + c.id + (op === 'approve' ? ' approved.' : ' rejected.'));
+		}
 	} catch (e) { ctx.error(e); }
 }
 

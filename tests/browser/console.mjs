@@ -13,7 +13,7 @@ import { chromium } from 'playwright-core';
 
 const URL = process.env.MODERD_URL;
 const T = { alice: process.env.TOK_ALICE, bob: process.env.TOK_BOB,
-	carol: process.env.TOK_CAROL, tom: process.env.TOK_TOM };
+	carol: process.env.TOK_CAROL, dave: process.env.TOK_DAVE, tom: process.env.TOK_TOM };
 const SHOTS = process.env.SHOTS;
 let failed = 0;
 const dialogs = [], cspErrors = [], pageErrors = [];
@@ -331,10 +331,23 @@ await step('change sets', page, async () => {
 	ok(d.includes('localfeed'), 'with their provenance (the feed)');
 	ok(d.includes('crypto spam farm'), 'and the feed\'s comment');
 	await page.screenshot({ path: SHOTS + '/changeset-1280.png', fullPage: true });
+	// Two suspends need a second signer (the two-person rule).
 	await page.click('#cs-approve');
-	await waitText(page, '#status', 'approved');
-	const sets = await apiGet(T.carol, '/v1/changesets?state=approved');
-	ok((sets.changesets || []).length >= 1, 'the change set is approved');
+	await waitText(page, '#status', 'second admin');
+	ok(true, 'carol\'s sign-off leaves the suspends waiting for a second admin');
+	await page.click('#cs-approve');
+	await waitText(page, '#alert', 'already signed off');
+	ok(true, 'carol cannot sign off twice');
+	await signOut(page);
+	await signIn(page, T.dave, 'dave');
+	await page.goto(URL + '/#changesets');
+	await page.waitForSelector('#cs-table tbody button');
+	await page.click('#cs-table tbody button');
+	await waitText(page, '#cs-detail', 'spam-farm.example');
+	await page.click('#cs-approve');
+	await waitText(page, '#status', 'approved.');
+	const sets = await apiGet(T.dave, '/v1/changesets?state=approved');
+	ok((sets.changesets || []).length >= 1, 'dave\'s sign-off approves the change set');
 });
 
 await step('audit', page, async () => {

@@ -163,9 +163,9 @@ check_eq "every proposal is pending with count 1" "$nexp|$nexp|pending" \
 	"$(q "$DSN" "SELECT count(*), sum(count), min(state) FROM proposals
 		WHERE state = 'pending' AND count = 1")"
 check_eq "every proposal has one evidence snapshot" "$nexp" \
-	"$(q "$DSN" "SELECT count(*) FROM proposals
-		WHERE jsonb_array_length(evidence) = 1
-		AND evidence->0->>'dedup_key' IS NOT NULL")"
+	"$(q "$DSN" "SELECT count(*) FROM proposals AS p
+		WHERE (SELECT count(*) FROM evidence AS e WHERE e.proposal_id = p.id
+		AND e.snapshot->>'dedup_key' IS NOT NULL) = 1")"
 check_eq "one audit row per new proposal" "$nexp" \
 	"$(q "$DSN" "SELECT count(*) FROM audit WHERE action = 'propose'")"
 check_eq "no dead letters" 0 "$(q "$DSN" "SELECT count(*) FROM dead_letters")"
@@ -221,9 +221,10 @@ check "the edit differs from the original" eval \
 check_eq "an edit over rep is stored" '{"ok":true,"status":"stored"}' \
 	"$(req "$REP" "$T/edit.json")"
 check_eq "the edit merged into the status's proposal (count 2, 2 snapshots)" \
-	"2|2|1" "$(q "$DSN" "SELECT count, jsonb_array_length(evidence),
+	"2|2|1" "$(q "$DSN" "SELECT count,
+		(SELECT count(*) FROM evidence AS e WHERE e.proposal_id = p.id),
 		(SELECT count(*) FROM proposals WHERE target_id = '113995000111220005')
-		FROM proposals WHERE target_id = '113995000111220005'")"
+		FROM proposals AS p WHERE target_id = '113995000111220005'")"
 check_eq "proposals after the edit" "$nexp|$((nexp + 1))|$((nexp + 1))" \
 	"$(q "$DSN" "SELECT (SELECT count(*) FROM proposals),
 		(SELECT sum(count) FROM proposals),

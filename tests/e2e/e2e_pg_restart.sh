@@ -170,8 +170,9 @@ check_eq "the account's statuses merged into one proposal" \
 	"$(q "$DSN" "SELECT count(*), sum(count), min(action) FROM proposals
 		WHERE target_type = 'account' AND target_id = '$ACCT_ID'")"
 check_eq "the merged proposal kept a bounded evidence list" "t" \
-	"$(q "$DSN" "SELECT jsonb_array_length(evidence) BETWEEN 1 AND $NACCT
-		FROM proposals WHERE target_id = '$ACCT_ID'")"
+	"$(q "$DSN" "SELECT (SELECT count(*) FROM evidence AS e
+		WHERE e.proposal_id = p.id) BETWEEN 1 AND $NACCT
+		FROM proposals AS p WHERE target_id = '$ACCT_ID'")"
 check_eq "no other proposals" $((NPULL + NREP + 1)) \
 	"$(q "$DSN" "SELECT count(*) FROM proposals")"
 check_eq "audit: one propose per proposal, one merge per merged event" \

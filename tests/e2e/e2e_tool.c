@@ -502,8 +502,7 @@ e2e_mastodon_answer(const char *method, const char *path, int *status)
 	*status = 200;
 	if (strncmp(path, prefix, sizeof(prefix) - 1) != 0)
 		rest = "";
-	if (strcmp(method, "POST") == 0
-	    && strcmp(rest, "domain_blocks") == 0)
+	if (strcmp(method, "POST") == 0 && strcmp(rest, "domain_blocks") == 0)
 		return "{\"id\":\"77\",\"domain\":\"stand-in\"}";
 	if (strcmp(method, "POST") == 0
 	    && ((strncmp(rest, "accounts/", 9) == 0
@@ -532,13 +531,13 @@ e2e_feed_answer(const char *csv, const char *inm, struct e2e_answer *a)
 		a->status = 500;
 		return;
 	}
-	crypto_generichash(h, sizeof(h), (const unsigned char *) a->body, len,
-	    NULL, 0);
+	crypto_generichash(
+	    h, sizeof(h), (const unsigned char *) a->body, len, NULL, 0);
 	sodium_bin2hex(hex, sizeof(hex), h, sizeof(h));
 	snprintf(a->etag, sizeof(a->etag), "\"%s\"", hex);
 	gmtime_r(&st.st_mtime, &tm);
-	strftime(a->modified, sizeof(a->modified),
-	    "%a, %d %b %Y %H:%M:%S GMT", &tm);
+	strftime(a->modified, sizeof(a->modified), "%a, %d %b %Y %H:%M:%S GMT",
+	    &tm);
 	a->status = inm != NULL && strcmp(inm, a->etag) == 0 ? 304 : 200;
 	if (a->status == 304) {
 		free(a->body);
@@ -600,10 +599,11 @@ e2e_standin_decide(
 		a->status = 500;
 		a->body = strdup("{\"error\":\"stand-in failure\"}");
 	} else if (s->csv != NULL && strcmp(path, E2E_FEED_PATH) == 0)
-		e2e_feed_answer(s->csv,
-		    nng_http_req_get_header(req, "If-None-Match"), a);
+		e2e_feed_answer(
+		    s->csv, nng_http_req_get_header(req, "If-None-Match"), a);
 	else
-		a->body = strdup(e2e_mastodon_answer(method, path, &a->status));
+		a->body
+		    = strdup(e2e_mastodon_answer(method, path, &a->status));
 	e2e_standin_log(s, req, s->n, a->status);
 	pthread_mutex_unlock(&s->mu);
 }
@@ -620,7 +620,8 @@ e2e_standin_response(const struct e2e_answer *a, nng_http_res **out)
 	    || (rv = nng_http_res_set_header(res, "Content-Type",
 	            feed ? "text/csv" : "application/json"))
 	        != 0
-	    || (feed && (rv = nng_http_res_set_header(res, "ETag", a->etag)) != 0)
+	    || (feed
+	        && (rv = nng_http_res_set_header(res, "ETag", a->etag)) != 0)
 	    || (feed
 	        && (rv = nng_http_res_set_header(
 	                res, "Last-Modified", a->modified))
@@ -642,9 +643,9 @@ e2e_standin_cb(nng_aio *aio)
 	nng_http_req       *req = nng_aio_get_input(aio, 0);
 	struct e2e_standin *s
 	    = nng_http_handler_get_data(nng_aio_get_input(aio, 1));
-	struct e2e_answer   a;
-	nng_http_res       *res = NULL;
-	int                 rv;
+	struct e2e_answer a;
+	nng_http_res     *res = NULL;
+	int               rv;
 
 	e2e_standin_decide(s, req, &a);
 	rv = e2e_standin_response(&a, &res);
@@ -721,8 +722,8 @@ e2e_standin_serve(struct e2e_standin *s, const char *port, long lifetime)
 		fflush(stdout);
 		e2e_sleep_ms(lifetime * 1000);
 	} else
-		fprintf(stderr, "e2e_tool: serve %s: %s\n", url,
-		    nng_strerror(rv));
+		fprintf(
+		    stderr, "e2e_tool: serve %s: %s\n", url, nng_strerror(rv));
 	if (srv != NULL)
 		nng_http_server_release(srv);
 	if (u != NULL)

@@ -37,9 +37,9 @@ fuzz_check_entry(const struct feed_entry *e)
 	    || e->severity > FEED_SEV_SUSPEND)
 		abort();
 	if (!e->obfuscated) {
-		if (e->digest[0] != '\0') /* feed_digest() on demand */
+		if (e->digest != NULL) /* feed_digest() on demand */
 			abort();
-	} else if (e->digest[0] != '\0') {
+	} else if (e->digest != NULL) {
 		for (i = 0; i < 64; i++)
 			if (strchr("0123456789abcdef", e->digest[i]) == NULL)
 				abort();
