@@ -380,6 +380,12 @@ feed_domain_normalise(const char *in, size_t len, char *out, size_t outsz,
 	return 0;
 }
 
+void
+feed_sha256(const void *in, size_t len, unsigned char out[32])
+{
+	crypto_hash_sha256(out, in, len);
+}
+
 /* Not sodium_bin2hex: digests and fingerprints are public, constant
  * time buys nothing. */
 void

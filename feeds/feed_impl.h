@@ -104,9 +104,8 @@ int feed_parser_add(
 void feed_quote(const char *s, size_t len, char out[FEED_QUOTE_BYTES]);
 
 /*
- * feed_sha256 (feed_sha256.c): out = SHA-256 of in[0..len), as
- * crypto_hash_sha256() gives it, with the CPU's SHA extensions when it
- * has them.  Thread-safe.
+ * feed_sha256 (feed_domain.c): out = SHA-256 of in[0..len), by
+ * libsodium's crypto_hash_sha256().  Thread-safe.
  */
 void feed_sha256(const void *in, size_t len, unsigned char out[32]);
 

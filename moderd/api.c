@@ -656,31 +656,46 @@ api_depth_ok(const char *s, size_t len)
 	return true;
 }
 
+int
+api_body_decode(
+    const char *s, size_t len, json_t **out, char *why, size_t whysz)
+{
+	json_error_t err;
+
+	*out = NULL;
+	if (len == 0) {
+		*out = json_object();
+		return 0;
+	}
+	if (!api_depth_ok(s, len)) {
+		snprintf(why, whysz, "body nested over %d levels",
+		    MOD_MAX_API_JSON_DEPTH);
+		return MOD_EINVAL;
+	}
+	*out = json_loadb(s, len, JSON_REJECT_DUPLICATES, &err);
+	if (*out == NULL) {
+		snprintf(why, whysz, "malformed JSON: %s", err.text);
+		return MOD_EINVAL;
+	}
+	if (!json_is_object(*out)) {
+		json_decref(*out);
+		*out = NULL;
+		snprintf(why, whysz, "the body must be an object");
+		return MOD_EINVAL;
+	}
+	return 0;
+}
+
 /* api_body_parse: c->body from the request body; answers 400. */
 static int
 api_body_parse(struct api_ctx *c)
 {
-	json_error_t err;
-	size_t       len;
-	const char  *s = http_request_body(c->req, &len);
+	char        why[256];
+	size_t      len;
+	const char *s = http_request_body(c->req, &len);
 
-	if (len == 0) {
-		c->body = json_object();
-		return 0;
-	}
-	if (!api_depth_ok(s, len)) {
-		api_error(c, 400, "bad_request", "body nested over %d levels",
-		    MOD_MAX_API_JSON_DEPTH);
-		return MOD_EINVAL;
-	}
-	c->body = json_loadb(s, len, JSON_REJECT_DUPLICATES, &err);
-	if (c->body == NULL) {
-		api_error(
-		    c, 400, "bad_request", "malformed JSON: %s", err.text);
-		return MOD_EINVAL;
-	}
-	if (!json_is_object(c->body)) {
-		api_error(c, 400, "bad_request", "the body must be an object");
+	if (api_body_decode(s, len, &c->body, why, sizeof(why)) != 0) {
+		api_error(c, 400, "bad_request", "%s", why);
 		return MOD_EINVAL;
 	}
 	return 0;

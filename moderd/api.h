@@ -117,6 +117,16 @@ int api_start(const struct api_init *init, struct api **out,
 /* api_stop: close the pool and free; after http_stop().  NULL-safe. */
 void api_stop(struct api *a);
 
+/*
+ * api_body_decode: a request body s[0..len) (need not be NUL-terminated)
+ * as a JSON object into *out (caller frees with json_decref): "" is {},
+ * nesting deeper than MOD_MAX_API_JSON_DEPTH, malformed JSON, duplicate
+ * keys and anything but an object are MOD_EINVAL with why (a message for
+ * the 400 answer) filled and *out NULL.  Pure; thread-safe.
+ */
+int api_body_decode(const char *s, size_t len, json_t **out, char *why,
+    size_t whysz) MOD_MUSTCHECK;
+
 /* --- for handlers ------------------------------------------------------ */
 
 /* api_param: a {name} of the path, or NULL. */

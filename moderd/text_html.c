@@ -82,6 +82,7 @@ struct html {
 	enum html_kind   akind;
 	struct buf       href; /* open <a>'s decoded href */
 	struct buf       atext; /* open <a>'s text */
+	size_t           bywords; /* text before this goes word by word */
 };
 
 static const struct {
@@ -834,15 +835,65 @@ html_entity_text(struct html *h)
 		html_text(h, dec, olen);
 }
 
+/* html_word_end: end of the text at s[j] up to '<', '&' or (outside
+ * pre) space. */
+static size_t
+html_word_end(const struct html *h, size_t j)
+{
+	while (j < h->len && h->s[j] != '<' && h->s[j] != '&'
+	    && (h->pre > 0 || !html_space(h->s[j])))
+		j++;
+	return j;
+}
+
+/* html_fits: n more bytes can go to the text (and anchor text) uncut. */
+static bool
+html_fits(const struct html *h, size_t n)
+{
+	const struct buf *a = &h->atext;
+
+	return n <= MOD_MAX_TEXT_BYTES - h->d->text.len
+	    && (!h->in_a || (n <= a->max && a->len <= a->max - n));
+}
+
+/*
+ * html_words: words joined by single spaces, from s[h->i] on (the first
+ * ends at word), written in one piece, which is what writing them one by one
+ * with a collapsed space in between gives when the whole fits and is valid
+ * UTF-8.  Returns the end of what was written, or h->i if it was not (the
+ * caller then goes word by word up to h->bywords, keeping the scan linear).
+ */
+static size_t
+html_words(struct html *h, size_t word)
+{
+	size_t i = h->i, j = word;
+
+	while (j + 1 < h->len && h->s[j] == ' ' && !html_space(h->s[j + 1])
+	    && h->s[j + 1] != '<' && h->s[j + 1] != '&')
+		j = html_word_end(h, j + 1);
+	if (j == word)
+		return i;
+	html_flush(h);
+	if (h->d->text.len > MOD_MAX_TEXT_BYTES || !html_fits(h, j - i)
+	    || !text_utf8_valid(h->s + i, j - i)) {
+		h->bywords = j; /* so these bytes are not scanned again */
+		return i;
+	}
+	html_put(h, h->s + i, j - i);
+	return j;
+}
+
 /* html_run: plain text up to the next '<', '&' or (outside pre) space. */
 static void
 html_run(struct html *h)
 {
-	size_t j = h->i;
+	size_t j = html_word_end(h, h->i), end;
 
-	while (j < h->len && h->s[j] != '<' && h->s[j] != '&'
-	    && (h->pre > 0 || !html_space(h->s[j])))
-		j++;
+	if (h->pre == 0 && h->i >= h->bywords
+	    && (end = html_words(h, j)) != h->i) {
+		h->i = end;
+		return;
+	}
 	html_text(h, h->s + h->i, j - h->i);
 	h->i = j;
 }

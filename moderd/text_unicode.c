@@ -153,6 +153,25 @@ text_room(const struct buf *out, size_t want)
 	return room < want ? room : want;
 }
 
+/* text_ascii_run: length of the prefix of s[0..len) in 0x01..0x7F. */
+static size_t
+text_ascii_run(const unsigned char *s, size_t len)
+{
+	const uint64_t hi = UINT64_C(0x8080808080808080);
+	const uint64_t ones = UINT64_C(0x0101010101010101);
+	uint64_t       w;
+	size_t         i = 0;
+
+	for (; i + 8 <= len; i += 8) {
+		memcpy(&w, s + i, 8);
+		if (((w - ones) | w) & hi) /* a NUL or a byte >= 0x80 */
+			break;
+	}
+	while (i < len && s[i] >= 0x01 && s[i] < 0x80)
+		i++;
+	return i;
+}
+
 bool
 text_utf8_valid(const char *s, size_t len)
 {
@@ -161,10 +180,8 @@ text_utf8_valid(const char *s, size_t len)
 	int32_t              cp;
 
 	while (i < len) {
-		if (u[i] >= 0x01 && u[i] < 0x80) {
-			i++;
-			continue;
-		}
+		if ((i += text_ascii_run(u + i, len - i)) >= len)
+			break;
 		i += text_u8_next(u + i, len - i, &cp);
 		if (cp <= 0)
 			return false;
@@ -193,10 +210,8 @@ text_valid_run(const unsigned char *s, size_t len)
 	int32_t cp;
 
 	while (i < len) {
-		if (s[i] >= 0x01 && s[i] < 0x80) {
-			i++;
-			continue;
-		}
+		if ((i += text_ascii_run(s + i, len - i)) >= len)
+			break;
 		n = text_u8_next(s + i, len - i, &cp);
 		if (cp <= 0)
 			break;
@@ -521,25 +536,6 @@ text_pre_one(struct text_u16 *a, int32_t cp, int32_t *prev, unsigned *f)
 		U16_APPEND_UNSAFE(p, n, cp);
 	a->len = n;
 	*prev = cp;
-}
-
-/* text_ascii_run: length of the prefix of s[0..len) in 0x01..0x7F. */
-static size_t
-text_ascii_run(const unsigned char *s, size_t len)
-{
-	const uint64_t hi = UINT64_C(0x8080808080808080);
-	const uint64_t ones = UINT64_C(0x0101010101010101);
-	uint64_t       w;
-	size_t         i = 0;
-
-	for (; i + 8 <= len; i += 8) {
-		memcpy(&w, s + i, 8);
-		if (((w - ones) | w) & hi) /* a NUL or a byte >= 0x80 */
-			break;
-	}
-	while (i < len && s[i] >= 0x01 && s[i] < 0x80)
-		i++;
-	return i;
 }
 
 /* text_widen: ASCII bytes to UTF-16 units (a plain loop: vectorised). */

@@ -13,7 +13,7 @@
 # playwright-core is installed at test time into BUILD/browser from the
 # exact version pinned in tests/browser/package-lock.json (npm ci; the
 # npm registry must be reachable the first time, later runs reuse it).
-# Screenshots go to BUILD/browser/screenshots/ (not committed).  Prints
+# Screenshots go to tests/out/screenshots/ (ignored by git, not committed).  Prints
 # "browser: N passed, M failed"; exits 1 on any failure.  Run from the
 # repository root (`make browser` does).  BROWSER_ONLY=NAME runs one test.
 set -u
@@ -37,7 +37,7 @@ if ! cmp -s tests/browser/package-lock.json "$NPMDIR/package-lock.json" ||
 		--loglevel=error) >"$T/npm.log" 2>&1 ||
 		fatal "npm ci failed: $(tail -n 5 "$T/npm.log")"
 fi
-SHOTS=$SRC/$BUILD/browser/screenshots
+SHOTS=$SRC/tests/out/screenshots
 rm -rf "$SHOTS"
 mkdir -p "$SHOTS"
 

@@ -132,6 +132,116 @@ static const struct html_case html_cases[] = {
 	    { 0 }, { 0 }, { 0 } },
 };
 
+/*
+ * Single spaces between words take text_html's one-piece fast path;
+ * doubled spaces force the word-by-word path.  Whitespace collapses, so
+ * both must give the same document, also at the text and anchor caps.
+ */
+static const char *const words_cases[] = {
+	"<p>plain ascii words here</p><p>second para</p>",
+	"<p>caf&eacute; na\xC3\xAFve \xD0\xA0\xD0\xB0y\xD1\x80"
+	"al l0gin</p>",
+	"<p>fr\xE2\x80\x8B"
+	"ee mo\xE2\x80\xAEney \xEF\xBC\xA6ree m0ney 1Il| rn</p>",
+	"<p>bad \xFF utf8 \xE2\x82 here \xC0\xAF x</p>",
+	"<p>a &amp; b &lt; c &#233; d &#x1F600; e &bogus; f</p>",
+	"<p><a href=\"https://x.example/@bob\" class=\"u-url mention\">"
+	"@<span>bob</span></a> hi <a href=\"https://x.example/tags/a\" "
+	"class=\"mention hashtag\" rel=\"tag\">#<span>a</span></a> yo "
+	"<a href=\"https://l.example/p\"><span class=\"invisible\">https://"
+	"</span><span>l.example/p</span></a> end</p>",
+	"<p>one<br>two three<br/>four</p>x y",
+	"\xF0\x9F\x91\xA9\xE2\x80\x8D\xF0\x9F\x92\xBB emoji \xE2\x9D\xA4\xEF"
+	"\xB8\x8F ok",
+};
+
+/* words_double: s with every ' ' doubled, into out (size >= 2 * len). */
+static size_t
+words_double(const char *s, size_t len, char *out)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < len; i++) {
+		out[n++] = s[i];
+		if (s[i] == ' ')
+			out[n++] = ' ';
+	}
+	return n;
+}
+
+static void
+words_same_list(const struct text_list *a, const struct text_list *b)
+{
+	size_t i;
+
+	assert_int_equal(a->n, b->n);
+	assert_int_equal(a->dropped, b->dropped);
+	for (i = 0; i < a->n; i++)
+		assert_string_equal(a->v[i], b->v[i]);
+}
+
+/* words_check: the two paths agree on html[0..len). */
+static void
+words_check(const char *html, size_t len)
+{
+	struct text_doc a = { 0 }, b = { 0 };
+	char           *dbl = xmalloc(2 * len + 1);
+	size_t          n = words_double(html, len, dbl);
+
+	assert_int_equal(text_html(html, len, &a), 0);
+	assert_int_equal(text_html(dbl, n, &b), 0);
+	assert_int_equal(a.text.len, b.text.len);
+	assert_memory_equal(a.text.data, b.text.data, a.text.len);
+	assert_true(text_utf8_valid(a.text.data, a.text.len));
+	assert_int_equal(a.truncated, b.truncated);
+	words_same_list(&a.links, &b.links);
+	words_same_list(&a.mentions, &b.mentions);
+	words_same_list(&a.hashtags, &b.hashtags);
+	text_doc_free(&a);
+	text_doc_free(&b);
+	free(dbl);
+}
+
+/* words_long: prefix, then words of 1..4-byte characters up to about
+ * total bytes, then suffix, so that the caps fall inside characters. */
+static void
+words_long(const char *prefix, size_t total, size_t shift, const char *suffix)
+{
+	static const char *const w[] = { "a\xC3\xA9", "\xE2\x82\xAC",
+		"\xF0\x9F\x98\x80z", "bc", "\xD0\xB0" };
+	struct buf               b;
+	size_t                   i;
+
+	buf_init(&b, 0);
+	assert_int_equal(buf_appends(&b, prefix), 0);
+	for (i = 0; i < shift; i++)
+		assert_int_equal(buf_appendc(&b, 'x'), 0);
+	for (i = 0; b.len < total; i++) {
+		assert_int_equal(buf_appends(&b, w[i % nitems(w)]), 0);
+		assert_int_equal(buf_appendc(&b, ' '), 0);
+	}
+	assert_int_equal(buf_appends(&b, suffix), 0);
+	words_check(b.data, b.len);
+	buf_free(&b);
+}
+
+static void
+test_html_words(void **state)
+{
+	size_t i, shift;
+
+	(void) state;
+	for (i = 0; i < nitems(words_cases); i++)
+		words_check(words_cases[i], strlen(words_cases[i]));
+	for (shift = 0; shift < 8; shift++) {
+		words_long("<p>", MOD_MAX_TEXT_BYTES + 64, shift, "</p>");
+		words_long("<p>x</p><p><a href=\"https://a.example/\">",
+		    MOD_MAX_URL_BYTES + 64, shift, "</a> tail</p>");
+	}
+	/* far past the text cap: stays linear (each word is not a rescan) */
+	words_long("<p>", MOD_MAX_HTML_BYTES, 0, "</p>");
+}
+
 static void
 check_list(size_t ci, const char *what, const struct text_list *l,
     const char *const *want)
@@ -416,6 +526,7 @@ main(void)
 		cmocka_unit_test(test_html_table),
 		cmocka_unit_test(test_html_nul),
 		cmocka_unit_test(test_html_hostile),
+		cmocka_unit_test(test_html_words),
 		cmocka_unit_test(test_html_links_cap),
 		cmocka_unit_test(test_plain_table),
 		cmocka_unit_test(test_url_host),

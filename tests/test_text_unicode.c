@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <unicode/utf8.h>
 
 #include "buf.h"
 #include "text.h"
@@ -275,6 +276,78 @@ test_utf8_valid(void **state)
 			fail_msg("valid case %zu", i);
 }
 
+/*
+ * text_utf8_valid and text_utf8_sanitize skip ASCII 8 bytes at a time;
+ * check them against ICU's U8_NEXT, one code point at a time, with each
+ * tricky piece at every offset of that stride and with ASCII after it.
+ */
+static const char *const stride_pieces[]
+    = { "\xC3\xA9", "\xFF", "\0", "\xC0\x80", "\xE0\x80\xAF", "\xED\xA0\x80",
+	      "\xF4\x90\x80\x80", "\xE2\x82", "\x80", "\xF0\x9F\x98\x80",
+	      "\xE2\x80\x8B", "\xEF\xBF\xBF", "\x7F\x01", "\xD0\xB0\xFE\xC3" };
+static const size_t stride_lens[]
+    = { 2, 1, 1, 2, 3, 3, 4, 2, 1, 4, 3, 3, 2, 4 };
+
+/* stride_ref: sanitised s[0..len) by U8_NEXT into out; true if valid. */
+static bool
+stride_ref(const char *s, size_t len, struct buf *out)
+{
+	const uint8_t *u = (const uint8_t *) s;
+	int32_t        i = 0, start, cp;
+	bool           valid = true;
+
+	while (i < (int32_t) len) {
+		start = i;
+		U8_NEXT(u, i, (int32_t) len, cp);
+		valid = valid && cp > 0;
+		if (cp < 0)
+			assert_int_equal(buf_appends(out, "\xEF\xBF\xBD"), 0);
+		else if (cp > 0)
+			assert_int_equal(
+			    buf_append(out, s + start, (size_t) (i - start)),
+			    0);
+	}
+	return valid;
+}
+
+static void
+stride_check(const char *s, size_t len)
+{
+	struct buf want, got;
+	bool       valid, changed;
+
+	buf_init(&want, 0);
+	buf_init(&got, 0);
+	valid = stride_ref(s, len, &want);
+	assert_int_equal(text_utf8_valid(s, len), valid);
+	text_utf8_sanitize(s, len, 4 * len, &got, &changed);
+	assert_int_equal(got.len, want.len);
+	assert_memory_equal(got.data, want.data, got.len);
+	assert_int_equal(changed, !valid);
+	buf_free(&want);
+	buf_free(&got);
+}
+
+static void
+test_utf8_stride(void **state)
+{
+	char   in[64];
+	size_t p, pre, post, n;
+
+	(void) state;
+	_Static_assert(nitems(stride_pieces) == nitems(stride_lens), "lens");
+	for (p = 0; p < nitems(stride_pieces); p++)
+		for (pre = 0; pre < 17; pre++)
+			for (post = 0; post < 10; post++) {
+				memset(in, 'a', pre);
+				memcpy(in + pre, stride_pieces[p],
+				    stride_lens[p]);
+				n = pre + stride_lens[p];
+				memset(in + n, 'B', post);
+				stride_check(in, n + post);
+			}
+}
+
 struct trim_case {
 	const char *s;
 	size_t      cap;
@@ -400,6 +473,7 @@ main(void)
 		cmocka_unit_test(test_utf8_valid),
 		cmocka_unit_test(test_utf8_trim),
 		cmocka_unit_test(test_utf8_sanitize),
+		cmocka_unit_test(test_utf8_stride),
 		cmocka_unit_test(test_fold_threads),
 	};
 

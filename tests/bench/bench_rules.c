@@ -26,7 +26,8 @@
  * independently, so a prefix is a fair sample.  The match figures time
  * rule_matcher_run() alone over pre-built views; the pipeline figure
  * times event_parse + event_view_build + rule_matcher_run + rule_decide
- * from raw bytes, against json_loadb + json_decref of the same bytes.
+ * from raw bytes, against json_loadb + json_decref of the same bytes,
+ * their passes alternating so that load from elsewhere hits both alike.
  * Peak memory is measured in a child `moderctl rules test` so this
  * program's own copies of the corpus do not count.
  *
@@ -393,6 +394,7 @@ out:
 #define BENCH_PASS_SECONDS 1.0 /* target length of one timed pass */
 #define BENCH_QUICK_SECONDS 0.2
 #define BENCH_REPS 3 /* passes per figure; best counts */
+#define BENCH_PAIR_REPS 3 /* alternating passes for a ratio, at least */
 #define BENCH_QUICK_EVENTS 5000 /* corpus prefix with --quick */
 #define BENCH_CACHE_TEMPLATE "/tmp/bench_rules_cache.XXXXXX"
 
@@ -420,19 +422,17 @@ bench_now(void)
 typedef int (*bench_pass_fn)(void *arg, size_t n, double *secs);
 
 /*
- * bench_rate: items per second of the best of o->reps passes, each over a
- * prefix of the max items sized to take about o->pass_seconds.  The
- * prefix length is returned in *used.
+ * bench_calibrate: the prefix of the max items that fn covers in about
+ * o->pass_seconds (fn runs a few times on growing prefixes to warm up).
  */
 static int
-bench_rate(const struct bench_opts *o, bench_pass_fn fn, void *arg, size_t max,
-    double *rate, size_t *used)
+bench_calibrate(const struct bench_opts *o, bench_pass_fn fn, void *arg,
+    size_t max, size_t *used)
 {
-	double secs = 0, best;
+	double secs = 0;
 	size_t n = max < 16 ? max : 16;
-	int    rv, i;
+	int    rv;
 
-	*rate = 0;
 	*used = 0;
 	if (max == 0)
 		return MOD_EINVAL;
@@ -448,14 +448,75 @@ bench_rate(const struct bench_opts *o, bench_pass_fn fn, void *arg, size_t max,
 
 		n = want < (double) max ? (size_t) want : max;
 	}
-	best = 1e300;
-	for (i = 0; i < o->reps; i++) {
-		if ((rv = fn(arg, n, &secs)) != 0)
-			return rv;
-		best = secs < best ? secs : best;
-	}
-	*rate = (double) n / (best > 1e-9 ? best : 1e-9);
 	*used = n;
+	return 0;
+}
+
+/* bench_best: one more timed pass of fn over n items into *best. */
+static int
+bench_best(bench_pass_fn fn, void *arg, size_t n, double *best)
+{
+	double secs;
+	int    rv;
+
+	if ((rv = fn(arg, n, &secs)) != 0)
+		return rv;
+	*best = secs < *best ? secs : *best;
+	return 0;
+}
+
+static double
+bench_per_s(size_t n, double secs)
+{
+	return (double) n / (secs > 1e-9 ? secs : 1e-9);
+}
+
+/*
+ * bench_rate: items per second of the best of o->reps passes, each over a
+ * prefix of the max items sized to take about o->pass_seconds.  The
+ * prefix length is returned in *used.
+ */
+static int
+bench_rate(const struct bench_opts *o, bench_pass_fn fn, void *arg, size_t max,
+    double *rate, size_t *used)
+{
+	double best = 1e300;
+	int    rv, i;
+
+	*rate = 0;
+	if ((rv = bench_calibrate(o, fn, arg, max, used)) != 0)
+		return rv;
+	for (i = 0; i < o->reps; i++)
+		if ((rv = bench_best(fn, arg, *used, &best)) != 0)
+			return rv;
+	*rate = bench_per_s(*used, best);
+	return 0;
+}
+
+/*
+ * bench_rate_pair: as bench_rate for two kinds of work whose rates are
+ * compared, with their passes alternating (at least BENCH_PAIR_REPS of
+ * each), so that a burst of load on the shared machine slows both alike
+ * instead of skewing their ratio.
+ */
+static int
+bench_rate_pair(const struct bench_opts *o, bench_pass_fn fn[2], void *arg,
+    size_t max, double rate[2], size_t used[2])
+{
+	double best[2] = { 1e300, 1e300 };
+	int    rv, i, k;
+
+	for (k = 0; k < 2; k++) {
+		rate[k] = 0;
+		if ((rv = bench_calibrate(o, fn[k], arg, max, &used[k])) != 0)
+			return rv;
+	}
+	for (i = 0; i < o->reps || i < BENCH_PAIR_REPS; i++)
+		for (k = 0; k < 2; k++)
+			if ((rv = bench_best(fn[k], arg, used[k], &best[k])))
+				return rv;
+	for (k = 0; k < 2; k++)
+		rate[k] = bench_per_s(used[k], best[k]);
 	return 0;
 }
 
@@ -625,9 +686,10 @@ static int
 bench_pipeline(const struct bench_opts *o, struct ruleset *rs,
     const struct bench_corpus *c, size_t max)
 {
+	bench_pass_fn         fn[2] = { bench_pipe_pass, bench_parse_pass };
 	struct bench_pipe_arg a;
-	double                pipe, parse;
-	size_t                np, nj;
+	double                rate[2];
+	size_t                used[2];
 	int                   rv;
 
 	memset(&a, 0, sizeof(a));
@@ -635,16 +697,14 @@ bench_pipeline(const struct bench_opts *o, struct ruleset *rs,
 	rule_thresholds_default(&a.t);
 	if ((rv = rule_matcher_new(rs, &a.m)) != 0)
 		return rv;
-	if ((rv = bench_rate(o, bench_pipe_pass, &a, max, &pipe, &np)) != 0)
-		goto out;
-	if ((rv = bench_rate(o, bench_parse_pass, &a, max, &parse, &nj)))
+	if ((rv = bench_rate_pair(o, fn, &a, max, rate, used)) != 0)
 		goto out;
 	printf("bench pipeline rules=1000 events_per_s=%.0f "
 	       "parse_only_events_per_s=%.0f ratio_vs_parse_only=%.2f\n",
-	    pipe, parse, pipe / parse);
+	    rate[0], rate[1], rate[0] / rate[1]);
 	printf("bench pipeline-sample rules=1000 pipeline_events=%zu "
 	       "parse_events=%zu\n",
-	    np, nj);
+	    used[0], used[1]);
 	fflush(stdout);
 out:
 	rule_matcher_free(a.m);
