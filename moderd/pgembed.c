@@ -21,6 +21,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <grp.h>
 #include <pwd.h>
 #include <signal.h>
@@ -227,23 +228,33 @@ pgembed_wait_ready(const struct conf *c, struct pgembed *pe)
 	return MOD_ETIMEDOUT;
 }
 
+/*
+ * pgembed_paths: the cluster's paths under dir, made absolute: postgres
+ * reads a relative unix_socket_directories from its data directory, so
+ * a relative state_dir ("state") would name a socket directory that is
+ * not there.  dir must exist.
+ */
 static int
-pgembed_paths(const struct conf *c, struct pgembed *pe)
+pgembed_paths(const char *dir, struct pgembed *pe)
 {
-	if ((size_t) snprintf(
-	        pe->data, sizeof(pe->data), "%s/pg", c->state_dir)
+	char abs[PATH_MAX];
+
+	if (realpath(dir, abs) == NULL) {
+		log_warn("database: state_dir %s", dir);
+		return MOD_EIO;
+	}
+	if ((size_t) snprintf(pe->data, sizeof(pe->data), "%s/pg", abs)
 	        >= sizeof(pe->data)
-	    || (size_t) snprintf(
-	           pe->run, sizeof(pe->run), "%s/run", c->state_dir)
+	    || (size_t) snprintf(pe->run, sizeof(pe->run), "%s/run", abs)
 	        >= sizeof(pe->run)
 	    || (size_t) snprintf(
-	           pe->log, sizeof(pe->log), "%s/postgres.log", c->state_dir)
+	           pe->log, sizeof(pe->log), "%s/postgres.log", abs)
 	        >= sizeof(pe->log))
 		return MOD_EINVAL;
 	/* A Unix socket path is limited to 107 bytes. */
 	if (strlen(pe->run) + sizeof("/.s.PGSQL.5432") > 107) {
-		log_warnx("database: state_dir %s is too long for a socket",
-		    c->state_dir);
+		log_warnx(
+		    "database: state_dir %s is too long for a socket", abs);
 		return MOD_EINVAL;
 	}
 	return 0;
@@ -254,13 +265,14 @@ pgembed_prepare(const struct conf *c, struct pgembed *pe)
 {
 	int fd, rv;
 
-	if ((rv = pgembed_paths(c, pe)) != 0
-	    || (rv = pgembed_identity(c, pe)) != 0)
+	if ((rv = pgembed_identity(c, pe)) != 0)
 		return rv;
 	if (mod_mkdirs(c->state_dir, 0755) != 0) {
 		log_warn("database: could not create %s", c->state_dir);
 		return MOD_EIO;
 	}
+	if ((rv = pgembed_paths(c->state_dir, pe)) != 0)
+		return rv;
 	/* The cluster owner must be able to pass through (not list) it,
 	 * whoever created it first (the rule cache lives there too). */
 	if (pe->drop && chmod(c->state_dir, 0711) == -1) {

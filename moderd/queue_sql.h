@@ -21,7 +21,24 @@
 	" WHEN 'silence' THEN 2 WHEN 'suspend' THEN 3 ELSE 0 END)"
 
 /* doc/api.md's ITEM of proposal p, as jsonb; th is the parameter holding
- * queue_read_threshold(). */
+ * queue_read_threshold().  (QR_TIME(x) is written out as QR_T_x so that
+ * the fragment stays a plain concatenation of strings.) */
+#define QR_T_A_AT QR_TIME("a.at")
+#define QR_T_CREATED QR_TIME("p.created_at")
+#define QR_T_UPDATED QR_TIME("p.updated_at")
+#define QR_T_DECIDED QR_TIME("p.decided_at")
+#define QR_ITEM_APPROVALS                                                     \
+	"(SELECT coalesce(jsonb_agg(jsonb_build_object('user', a.user_name,"  \
+	" 'at', " QR_T_A_AT ") ORDER BY a.at), '[]')"                         \
+	" FROM approvals a WHERE a.proposal_id = p.id)"
+#define QR_ITEM_EXCERPT                                                       \
+	"(SELECT e.snapshot #>> '{hits,0,excerpt}' FROM evidence e"           \
+	" WHERE e.proposal_id = p.id ORDER BY e.id DESC LIMIT 1)"
+#define QR_ITEM_DISPATCH                                                      \
+	"(SELECT jsonb_build_object('state', d.state, 'attempts', "           \
+	"d.attempts,"                                                         \
+	" 'error', d.error, 'result', d.result) FROM dispatches d"            \
+	" WHERE d.proposal_id = p.id ORDER BY d.id DESC LIMIT 1)"
 #define QR_ITEM(th)                                                           \
 	"jsonb_build_object('id', p.id, 'state', p.state,"                    \
 	" 'target_type', p.target_type, 'target_id', p.target_id,"            \
@@ -41,127 +58,12 @@
 	" 'approvals_needed', CASE WHEN p.state = 'pending' THEN"             \
 	"  CASE WHEN " QR_RANK " >= " th "::integer THEN 2 ELSE 1 END"        \
 	"  ELSE p.approvals_needed END,"                                      \
-	" 'approvals', (SELECT coalesce(jsonb_agg(jsonb_build_object("        \
-	"  'user', a.user_name, 'at', " QR_TIME(                              \
-	    "a.at") ") ORDER BY a.at),"                                       \
-	            "  '[]') FROM approvals a WHERE a.proposal_id = p.id),"   \
-	            " 'created_at', " QR_TIME(                                \
-	                "p.created_at") ","                                   \
-	                                " 'updated_at', " QR_TIME(            \
-	                                    "p.updated_at") ","               \
-	                                                    " 'decided_at',"  \
-	                                                    " " QR_TIME(      \
-	                                                        "p.decided_"  \
-	                                                        "at") ","     \
-	                                                              " '"    \
-	                                                              "decid" \
-	                                                              "ed_"   \
-	                                                              "by', " \
-	                                                              "p."    \
-	                                                              "decid" \
-	                                                              "ed_"   \
-	                                                              "by, "  \
-	                                                              "'reje" \
-	                                                              "ct_"   \
-	                                                              "reaso" \
-	                                                              "n', "  \
-	                                                              "p."    \
-	                                                              "rejec" \
-	                                                              "t_"    \
-	                                                              "reaso" \
-	                                                              "n,"    \
-	                                                              " '"    \
-	                                                              "chang" \
-	                                                              "eset_" \
-	                                                              "id', " \
-	                                                              "p."    \
-	                                                              "chang" \
-	                                                              "eset_" \
-	                                                              "id,"   \
-	                                                              " '"    \
-	                                                              "excer" \
-	                                                              "pt', " \
-	                                                              "(SELE" \
-	                                                              "CT "   \
-	                                                              "e."    \
-	                                                              "snaps" \
-	                                                              "hot "  \
-	                                                              "#>> "  \
-	                                                              "'{"    \
-	                                                              "hits," \
-	                                                              "0,"    \
-	                                                              "excer" \
-	                                                              "pt}'"  \
-	                                                              "  "    \
-	                                                              "FROM " \
-	                                                              "evide" \
-	                                                              "nce "  \
-	                                                              "e "    \
-	                                                              "WHERE" \
-	                                                              " e."   \
-	                                                              "propo" \
-	                                                              "sal_"  \
-	                                                              "id = " \
-	                                                              "p.id"  \
-	                                                              "  "    \
-	                                                              "ORDER" \
-	                                                              " BY "  \
-	                                                              "e.id " \
-	                                                              "DESC " \
-	                                                              "LIMIT" \
-	                                                              " 1),"  \
-	                                                              " '"    \
-	                                                              "dispa" \
-	                                                              "tch'," \
-	                                                              " ("    \
-	                                                              "SELEC" \
-	                                                              "T "    \
-	                                                              "jsonb" \
-	                                                              "_buil" \
-	                                                              "d_"    \
-	                                                              "objec" \
-	                                                              "t('"   \
-	                                                              "state" \
-	                                                              "', "   \
-	                                                              "d."    \
-	                                                              "state" \
-	                                                              ","     \
-	                                                              "  "    \
-	                                                              "'atte" \
-	                                                              "mpts'" \
-	                                                              ", "    \
-	                                                              "d."    \
-	                                                              "attem" \
-	                                                              "pts, " \
-	                                                              "'erro" \
-	                                                              "r', "  \
-	                                                              "d."    \
-	                                                              "error" \
-	                                                              ", "    \
-	                                                              "'resu" \
-	                                                              "lt', " \
-	                                                              "d."    \
-	                                                              "resul" \
-	                                                              "t)"    \
-	                                                              "  "    \
-	                                                              "FROM " \
-	                                                              "dispa" \
-	                                                              "tches" \
-	                                                              " d "   \
-	                                                              "WHERE" \
-	                                                              " d."   \
-	                                                              "propo" \
-	                                                              "sal_"  \
-	                                                              "id = " \
-	                                                              "p.id"  \
-	                                                              "  "    \
-	                                                              "ORDER" \
-	                                                              " BY "  \
-	                                                              "d.id " \
-	                                                              "DESC " \
-	                                                              "LIMIT" \
-	                                                              " 1)):" \
-	                                                              ":text"
+	" 'approvals', " QR_ITEM_APPROVALS ","                                \
+	" 'created_at', " QR_T_CREATED ", 'updated_at', " QR_T_UPDATED ","    \
+	" 'decided_at', " QR_T_DECIDED ", 'decided_by', p.decided_by,"        \
+	" 'reject_reason', p.reject_reason, 'changeset_id', p.changeset_id,"  \
+	" 'excerpt', " QR_ITEM_EXCERPT ","                                    \
+	" 'dispatch', " QR_ITEM_DISPATCH ")::text"
 
 /* queue_read_threshold: the QR_ITEM parameter for two_person. */
 void queue_read_threshold(int two_person, char *out, size_t outsz);

@@ -353,9 +353,11 @@ static const char *const schema_v2[] = {
  *   says what it checks); it changes nothing unless the approval is
  *   given, so a refusal needs no rollback.
  */
-static const char *const schema_v3[] = { "CREATE TABLE proposal_counts ("
-	                                 " state text PRIMARY KEY,"
-	                                 " n bigint NOT NULL DEFAULT 0)",
+static const char *const schema_v3[] = {
+	/* One row per state: the counts of an unfiltered queue listing. */
+	"CREATE TABLE proposal_counts ("
+	" state text PRIMARY KEY,"
+	" n bigint NOT NULL DEFAULT 0)",
 	"INSERT INTO proposal_counts (state, n)"
 	" SELECT s, (SELECT count(*) FROM proposals p WHERE p.state = s)"
 	" FROM unnest(ARRAY['pending', 'approved', 'rejected', 'applied',"
@@ -460,7 +462,8 @@ static const char *const schema_v3[] = { "CREATE TABLE proposal_counts ("
 	"   r.target_id, p_id, p_comment, NULL, NULL, p_max);"
 	"  RETURN 'ok';"
 	" END $$",
-	NULL };
+	NULL
+};
 
 static const char *const *const schema_migrations[]
     = { schema_v1, schema_v2, schema_v3 };
