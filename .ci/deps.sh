@@ -8,7 +8,7 @@ hs=libhyperscan-dev
 [ "$arch" = amd64 ] || hs=libvectorscan-dev
 pkgs="make gcc clang libclang-rt-14-dev clang-format pkg-config
 libpq-dev postgresql-15 libnng-dev nng-utils libpcre2-dev libjansson-dev
-libcmocka-dev libicu-dev libsodium-dev libcurl4-openssl-dev $hs
+libcmocka-dev libicu-dev libsodium-dev libcurl4-openssl-dev $hs openssl
 chromium"
 # The console's browser tests: node and npm (Debian's, unless a node is
 # already installed, e.g. NodeSource's, which ships npm).
