@@ -143,7 +143,14 @@ bob=$("$moderd" -f "$conf" user add bob --role moderator 2>/dev/null | tail -n 1
 ctl() {
 	who=$1
 	shift
-	echo "   \$ moderctl $*   (as $who)"
+	printf '   $ moderctl'
+	for a in "$@"; do
+		case $a in
+		*" "*) printf ' "%s"' "$a" ;;
+		*) printf ' %s' "$a" ;;
+		esac
+	done
+	printf '   (as %s)\n' "$who"
 	MODERD_URL="http://127.0.0.1:$port" MODERD_TOKEN=$(eval echo "\$$who") \
 	    "$build/moderctl" "$@" 2>&1 | sed 's/^/     /'
 }

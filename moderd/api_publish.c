@@ -13,8 +13,10 @@
  * set, the request must carry it as a bearer token (compared in constant
  * time).  Without publish_key the .sig names answer 404.
  *
- * Not here: which blocks exist (store_block_apply() keeps the table), or
- * response headers such as ETag (the API's reply helpers set none).
+ * Each answer carries an ETag (a hash of its bytes) and Cache-Control
+ * public for MOD_PUBLISH_MAX_AGE_S, as Mastodon serves its own list; a
+ * matching If-None-Match is answered 304.  Not here: which blocks exist
+ * (store_block_apply() keeps the table).
  */
 #include <inttypes.h>
 #include <stdio.h>
