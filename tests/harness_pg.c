@@ -406,3 +406,44 @@ harness_pg_stop(struct harness_pg *pg)
 		harness_pg_kill(pg);
 	hpg_rmdir(pg);
 }
+
+int
+harness_pg_group_setup(void **state)
+{
+	struct harness_pg *pg = xcalloc(1, sizeof(*pg));
+
+	if (harness_pg_start(pg) != 0) {
+		fprintf(stderr, "no PostgreSQL: %s\n", pg->err);
+		free(pg);
+		return -1;
+	}
+	*state = pg;
+	return 0;
+}
+
+int
+harness_pg_group_teardown(void **state)
+{
+	harness_pg_stop(*state);
+	free(*state);
+	*state = NULL;
+	return 0;
+}
+
+int
+harness_pg_fresh(
+    struct harness_pg *pg, char *dsn, size_t dsnsz, struct store **db)
+{
+	*db = NULL;
+	if (harness_pg_newdb(pg, dsn, dsnsz) != 0)
+		return -1;
+	if (store_open(dsn, HARNESS_PG_STMT_TIMEOUT_MS, db) != 0
+	    || store_schema_apply(*db, NULL) != 0) {
+		snprintf(pg->err, sizeof(pg->err),
+		    "could not open or migrate %s", dsn);
+		store_close(*db);
+		*db = NULL;
+		return -1;
+	}
+	return 0;
+}

@@ -74,4 +74,25 @@ void harness_pg_kill(struct harness_pg *pg);
  * a zeroed or already stopped struct. */
 void harness_pg_stop(struct harness_pg *pg);
 
+/*
+ * Group fixtures for cmocka runners that share one throwaway server:
+ * harness_pg_group_setup() starts it and sets *state to a new struct
+ * harness_pg (a missing server is a failure, never a skip: -1, with the
+ * reason on stderr); harness_pg_group_teardown() stops and frees it.
+ */
+int harness_pg_group_setup(void **state);
+int harness_pg_group_teardown(void **state);
+
+/* Statement timeout of the connections harness_pg_fresh() opens. */
+#define HARNESS_PG_STMT_TIMEOUT_MS 5000
+
+/*
+ * harness_pg_fresh: a new database (harness_pg_newdb(), its connection
+ * string in dsn) with moderd's schema, and a connection to it in *db
+ * (caller closes with store_close()).  Returns 0 or -1 (pg->err).
+ */
+struct store;
+int harness_pg_fresh(
+    struct harness_pg *pg, char *dsn, size_t dsnsz, struct store **db);
+
 #endif /* HARNESS_PG_H */

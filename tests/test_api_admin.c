@@ -104,14 +104,12 @@ group_setup(void **state)
 
 	*state = t;
 	if (harness_pg_start(&t->pg) != 0
-	    || harness_pg_newdb(&t->pg, t->dsn, sizeof(t->dsn)) != 0) {
+	    || harness_pg_fresh(&t->pg, t->dsn, sizeof(t->dsn), &t->db) != 0) {
 		fprintf(
 		    stderr, "test_api_admin: no PostgreSQL: %s\n", t->pg.err);
 		return -1;
 	}
-	if (store_open(t->dsn, 5000, &t->db) != 0
-	    || store_schema_apply(t->db, NULL) != 0
-	    || store_user_add(t->db, "root", "admin", t->admin) != 0
+	if (store_user_add(t->db, "root", "admin", t->admin) != 0
 	    || store_user_add(t->db, "mia", "moderator", t->mod) != 0
 	    || store_user_add(t->db, "tom", "triage", t->tri) != 0)
 		return -1;

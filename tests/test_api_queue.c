@@ -75,24 +75,14 @@ struct t_resp {
 static int
 group_setup(void **state)
 {
-	struct harness_pg *pg = xcalloc(1, sizeof(*pg));
-
 	curl_global_init(CURL_GLOBAL_ALL);
-	if (harness_pg_start(pg) != 0) {
-		fprintf(
-		    stderr, "test_api_queue: no PostgreSQL: %s\n", pg->err);
-		free(pg);
-		return -1;
-	}
-	*state = pg;
-	return 0;
+	return harness_pg_group_setup(state);
 }
 
 static int
 group_teardown(void **state)
 {
-	harness_pg_stop(*state);
-	free(*state);
+	harness_pg_group_teardown(state);
 	curl_global_cleanup();
 	return 0;
 }
@@ -155,9 +145,8 @@ t_new(void **state)
 	struct http_init hi = { 0 };
 
 	t->pg = *state;
-	assert_int_equal(harness_pg_newdb(t->pg, t->dsn, sizeof(t->dsn)), 0);
-	assert_int_equal(store_open(t->dsn, 5000, &t->db), 0);
-	assert_int_equal(store_schema_apply(t->db, NULL), 0);
+	assert_int_equal(
+	    harness_pg_fresh(t->pg, t->dsn, sizeof(t->dsn), &t->db), 0);
 	t_users_add(t);
 	assert_int_equal(conf_defaults(&t->conf), 0);
 	free(t->conf->http_listen);

@@ -193,28 +193,6 @@ standin_assert_clean(struct standin *s)
 
 /* ---- set-up ---- */
 
-static int
-group_setup(void **state)
-{
-	struct harness_pg *pg = xcalloc(1, sizeof(*pg));
-
-	if (harness_pg_start(pg) != 0) {
-		fprintf(stderr, "test_dispatch: no PostgreSQL: %s\n", pg->err);
-		free(pg);
-		return -1;
-	}
-	*state = pg;
-	return 0;
-}
-
-static int
-group_teardown(void **state)
-{
-	harness_pg_stop(*state);
-	free(*state);
-	return 0;
-}
-
 static struct t *
 t_new(void **state)
 {
@@ -222,9 +200,8 @@ t_new(void **state)
 
 	t->pg = *state;
 	metrics_reset();
-	assert_int_equal(harness_pg_newdb(t->pg, t->dsn, sizeof(t->dsn)), 0);
-	assert_int_equal(store_open(t->dsn, 5000, &t->db), 0);
-	assert_int_equal(store_schema_apply(t->db, NULL), 0);
+	assert_int_equal(
+	    harness_pg_fresh(t->pg, t->dsn, sizeof(t->dsn), &t->db), 0);
 	pthread_mutex_init(&t->s.mu, NULL);
 	assert_int_equal(
 	    harness_http_start(&t->s.h, standin_handle, &t->s), 0);
@@ -1021,5 +998,6 @@ main(void)
 		cmocka_unit_test(test_bad_options),
 	};
 
-	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+	return cmocka_run_group_tests(
+	    tests, harness_pg_group_setup, harness_pg_group_teardown);
 }

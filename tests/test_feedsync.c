@@ -46,23 +46,14 @@ struct t {
 static int
 group_setup(void **state)
 {
-	struct harness_pg *pg = xcalloc(1, sizeof(*pg));
-
 	curl_global_init(CURL_GLOBAL_ALL);
-	if (harness_pg_start(pg) != 0) {
-		fprintf(stderr, "test_feedsync: no PostgreSQL: %s\n", pg->err);
-		free(pg);
-		return -1;
-	}
-	*state = pg;
-	return 0;
+	return harness_pg_group_setup(state);
 }
 
 static int
 group_teardown(void **state)
 {
-	harness_pg_stop(*state);
-	free(*state);
+	harness_pg_group_teardown(state);
 	curl_global_cleanup();
 	return 0;
 }
@@ -111,9 +102,8 @@ t_new(void **state)
 	t->pg = *state;
 	mod_strlcpy(t->dir, "/tmp/moderd-feedsync.XXXXXX", sizeof(t->dir));
 	assert_non_null(mkdtemp(t->dir));
-	assert_int_equal(harness_pg_newdb(t->pg, t->dsn, sizeof(t->dsn)), 0);
-	assert_int_equal(store_open(t->dsn, 5000, &t->db), 0);
-	assert_int_equal(store_schema_apply(t->db, NULL), 0);
+	assert_int_equal(
+	    harness_pg_fresh(t->pg, t->dsn, sizeof(t->dsn), &t->db), 0);
 	assert_int_equal(feed_keygen(t->pub, sec), 0);
 	snprintf(line, sizeof(line), "%s\n", sec);
 	t_write(t, "pub.key", line);

@@ -33,28 +33,6 @@ struct t {
 	struct store      *db;
 };
 
-static int
-group_setup(void **state)
-{
-	struct harness_pg *pg = xcalloc(1, sizeof(*pg));
-
-	if (harness_pg_start(pg) != 0) {
-		fprintf(stderr, "test_store: no PostgreSQL: %s\n", pg->err);
-		free(pg);
-		return -1;
-	}
-	*state = pg;
-	return 0;
-}
-
-static int
-group_teardown(void **state)
-{
-	harness_pg_stop(*state);
-	free(*state);
-	return 0;
-}
-
 /* t_new: a fresh database and a connection to it. */
 static struct t *
 t_new(void **state, bool schema)
@@ -765,5 +743,6 @@ main(void)
 		cmocka_unit_test(test_backoff),
 	};
 
-	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+	return cmocka_run_group_tests(
+	    tests, harness_pg_group_setup, harness_pg_group_teardown);
 }
