@@ -409,3 +409,86 @@ feed_digest(const char *domain, char out[65])
 	feed_sha256(domain, strlen(domain), h);
 	feed_hex(h, sizeof(h), out);
 }
+
+/* ---- domain list files (excludes, known peers) ---- */
+
+void
+feed_domains_free(char **v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+/* One line of a domain file: appended to *v, or reported. */
+static void
+feed_domains_line(const char *path, int lineno, char *line, char ***v,
+    size_t *n, struct mod_errlist *errs)
+{
+	char           name[MOD_MAX_DOMAIN_BYTES + 1];
+	char          *hash = strchr(line, '#');
+	struct mod_err err;
+	bool           masked = false;
+
+	if (hash != NULL)
+		*hash = '\0';
+	line += strspn(line, " \t\r");
+	line[strcspn(line, " \t\r")] = '\0';
+	if (*line == '\0')
+		return;
+	if (feed_domain_normalise(
+	        line, strlen(line), name, sizeof(name), &masked, &err)
+	        != 0
+	    || masked) {
+		mod_errlist_add(errs, path, lineno, 0, "%s",
+		    masked ? "a masked name is not a domain" : err.msg);
+		return;
+	}
+	*v = xreallocarray(*v, *n + 1, sizeof(**v));
+	(*v)[(*n)++] = xstrdup(name);
+}
+
+int
+feed_domains_read(
+    const char *path, char ***v, size_t *n, struct mod_errlist *errs)
+{
+	struct mod_errlist local = { 0 };
+	struct mod_err     err;
+	char              *data = NULL, *line, *next;
+	size_t             len;
+	int                lineno = 0, rv;
+
+	*v = NULL;
+	*n = 0;
+	if (errs == NULL)
+		errs = &local;
+	if (path[0] == '\0')
+		return 0;
+	rv = mod_read_file(
+	    path, MOD_MAX_FEED_DOMAINS_FILE_BYTES, &data, &len, &err);
+	if (rv != 0) {
+		mod_errlist_add(errs, path, 0, 0, "%s", err.msg);
+		mod_errlist_free(&local);
+		return rv;
+	}
+	for (line = data; line != NULL && rv == 0; line = next) {
+		if ((next = strchr(line, '\n')) != NULL)
+			*next++ = '\0';
+		if (*n >= MOD_MAX_FEED_KNOWN_DOMAINS_COUNT)
+			rv = MOD_ETOOBIG;
+		else
+			feed_domains_line(path, ++lineno, line, v, n, errs);
+	}
+	free(data);
+	if (rv != 0) {
+		mod_errlist_add(errs, path, 0, 0, "more than %d domains",
+		    MOD_MAX_FEED_KNOWN_DOMAINS_COUNT);
+		feed_domains_free(*v, *n);
+		*v = NULL;
+		*n = 0;
+	}
+	mod_errlist_free(&local);
+	return rv;
+}

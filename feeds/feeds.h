@@ -119,6 +119,23 @@ int feed_parse(const char *name, const char *buf, size_t len,
     struct mod_errlist *errs) MOD_MUSTCHECK;
 
 /*
+ * feed_domains_read: the domains of a list file at path, one per
+ * line; # starts a comment, blank lines are skipped; each is normalised
+ * with feed_domain_normalise() (masked names are refused).  A bad line is
+ * reported to errs (which may be NULL) as "PATH:LINE: message" and
+ * skipped.  *v (caller frees with feed_domains_free()) gets the
+ * names, *n their count.  Returns 0 (also when lines were skipped), or
+ * MOD_ENOENT, MOD_EIO or MOD_ETOOBIG (over MOD_MAX_FEED_DOMAINS_FILE_BYTES
+ * or MOD_MAX_FEED_KNOWN_DOMAINS_COUNT names) with one message in errs and
+ * *v NULL.  An empty path is an empty list.
+ */
+int feed_domains_read(const char *path, char ***v, size_t *n,
+    struct mod_errlist *errs) MOD_MUSTCHECK;
+
+/* feed_domains_free: free what feed_domains_read() gave. */
+void feed_domains_free(char **v, size_t n);
+
+/*
  * feed_domain_normalise: the domain in[0..len) as moderd stores it:
  * surrounding white space trimmed, one trailing dot removed, lowercased,
  * IDN converted to punycode (UTS #46, nontransitional, STD3 rules, bidi

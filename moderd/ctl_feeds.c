@@ -26,6 +26,7 @@
 
 #include "buf.h"
 #include "ctl_feeds.h"
+#include "feedsync.h"
 #include "util.h"
 
 #define CTL_FEEDS_TABLE (-1) /* --format table */
@@ -44,103 +45,6 @@ struct ctl_feeds_run {
 	bool                failed;
 };
 
-void
-ctl_feeds_fetch_opts(const struct conf_feed *f, struct feed_fetch_opts *o)
-{
-	memset(o, 0, sizeof(*o));
-	o->url = f->url;
-	o->path = f->path;
-	o->pubkey = f->pubkey;
-	o->signature_url = f->signature_url;
-	o->auth_header = f->auth_header;
-	o->max_bytes = f->max_bytes;
-	o->timeout_ms = f->timeout_ms;
-}
-
-/* ---- domain list files ---- */
-
-void
-ctl_feeds_domains_free(char **v, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
-}
-
-/* One line of a domain file: appended to *v, or reported. */
-static void
-ctl_feeds_domain_line(const char *path, int lineno, char *line, char ***v,
-    size_t *n, struct mod_errlist *errs)
-{
-	char           name[MOD_MAX_DOMAIN_BYTES + 1];
-	char          *hash = strchr(line, '#');
-	struct mod_err err;
-	bool           masked = false;
-
-	if (hash != NULL)
-		*hash = '\0';
-	line += strspn(line, " \t\r");
-	line[strcspn(line, " \t\r")] = '\0';
-	if (*line == '\0')
-		return;
-	if (feed_domain_normalise(
-	        line, strlen(line), name, sizeof(name), &masked, &err)
-	        != 0
-	    || masked) {
-		mod_errlist_add(errs, path, lineno, 0, "%s",
-		    masked ? "a masked name is not a domain" : err.msg);
-		return;
-	}
-	*v = xreallocarray(*v, *n + 1, sizeof(**v));
-	(*v)[(*n)++] = xstrdup(name);
-}
-
-int
-ctl_feeds_read_domains(
-    const char *path, char ***v, size_t *n, struct mod_errlist *errs)
-{
-	struct mod_errlist local = { 0 };
-	struct mod_err     err;
-	char              *data = NULL, *line, *next;
-	size_t             len;
-	int                lineno = 0, rv;
-
-	*v = NULL;
-	*n = 0;
-	if (errs == NULL)
-		errs = &local;
-	if (path[0] == '\0')
-		return 0;
-	rv = mod_read_file(
-	    path, MOD_MAX_FEED_DOMAINS_FILE_BYTES, &data, &len, &err);
-	if (rv != 0) {
-		mod_errlist_add(errs, "moderctl", 0, 0, "%s", err.msg);
-		mod_errlist_free(&local);
-		return rv;
-	}
-	for (line = data; line != NULL && rv == 0; line = next) {
-		if ((next = strchr(line, '\n')) != NULL)
-			*next++ = '\0';
-		if (*n >= MOD_MAX_FEED_KNOWN_DOMAINS_COUNT)
-			rv = MOD_ETOOBIG;
-		else
-			ctl_feeds_domain_line(
-			    path, ++lineno, line, v, n, errs);
-	}
-	free(data);
-	if (rv != 0) {
-		mod_errlist_add(errs, path, 0, 0, "more than %d domains",
-		    MOD_MAX_FEED_KNOWN_DOMAINS_COUNT);
-		ctl_feeds_domains_free(*v, *n);
-		*v = NULL;
-		*n = 0;
-	}
-	mod_errlist_free(&local);
-	return rv;
-}
-
 /* ---- fetching and merging ---- */
 
 static const char *
@@ -157,18 +61,16 @@ ctl_feeds_load_one(struct ctl_feeds_run *r, size_t i)
 	struct feed_fetch_opts   o;
 	struct feed_fetch_result fr;
 	struct mod_errlist       errs = { 0 };
-	int                      fmt = feed_format_from_name(f->format);
 
-	ctl_feeds_fetch_opts(f, &o);
+	feedsync_fetch_opts(f, &o);
 	if (feed_fetch(&o, &fr) != 0) {
 		fprintf(
 		    stderr, "moderctl: feed %s: %s\n", f->name, fr.err.msg);
 		goto out;
 	}
 	mod_strlcpy(r->rev[i], fr.sha256, sizeof(r->rev[i]));
-	if (feed_parse(ctl_feeds_where(f), fr.body, fr.len,
-	        fmt < 0 ? FEED_FMT_AUTO : (enum feed_format) fmt, &r->lists[i],
-	        &errs)
+	if (feed_parse(ctl_feeds_where(f), fr.body, fr.len, feedsync_format(f),
+	        &r->lists[i], &errs)
 	    == 0)
 		r->ok[i] = true;
 	mod_errlist_print(&errs, stderr);
@@ -214,10 +116,10 @@ ctl_feeds_merge_run(struct ctl_feeds_run *r, struct feed_merged *m)
 	struct mod_err         err;
 	int                    rv;
 
-	if ((rv = ctl_feeds_read_domains(
+	if ((rv = feed_domains_read(
 	         r->c->feeds_exclude_file, &r->excl, &r->nexcl, &errs))
 	        == 0
-	    && (rv = ctl_feeds_read_domains(r->c->feeds_known_domains_file,
+	    && (rv = feed_domains_read(r->c->feeds_known_domains_file,
 	            &r->known, &r->nknown, &errs))
 	        == 0) {
 		mo.quorum = r->c->feeds_quorum;
@@ -468,8 +370,8 @@ ctl_feeds_run_free(struct ctl_feeds_run *r)
 	free(r->rev);
 	free(r->ok);
 	free(r->src);
-	ctl_feeds_domains_free(r->excl, r->nexcl);
-	ctl_feeds_domains_free(r->known, r->nknown);
+	feed_domains_free(r->excl, r->nexcl);
+	feed_domains_free(r->known, r->nknown);
 }
 
 /* Load, fetch, merge and print; the exit status. */

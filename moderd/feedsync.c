@@ -92,9 +92,8 @@ feedsync_feed_url(const struct conf_feed *f, char *out, size_t outsz)
 		snprintf(out, outsz, "file:%s", f->path);
 }
 
-static void
-fs_fetch_opts(const struct conf_feed *f, const struct feedsync_state *st,
-    struct feed_fetch_opts *o)
+void
+feedsync_fetch_opts(const struct conf_feed *f, struct feed_fetch_opts *o)
 {
 	memset(o, 0, sizeof(*o));
 	o->url = f->url;
@@ -102,15 +101,23 @@ fs_fetch_opts(const struct conf_feed *f, const struct feedsync_state *st,
 	o->pubkey = f->pubkey;
 	o->signature_url = f->signature_url;
 	o->auth_header = f->auth_header;
-	o->etag = st->etag;
-	o->last_modified = st->last_modified;
-	o->prev_sha256 = st->content_sha256;
 	o->max_bytes = f->max_bytes;
 	o->timeout_ms = f->timeout_ms;
 }
 
-static enum feed_format
-fs_format(const struct conf_feed *f)
+/* fs_fetch_opts: a conditional fetch of f, from its stored state. */
+static void
+fs_fetch_opts(const struct conf_feed *f, const struct feedsync_state *st,
+    struct feed_fetch_opts *o)
+{
+	feedsync_fetch_opts(f, o);
+	o->etag = st->etag;
+	o->last_modified = st->last_modified;
+	o->prev_sha256 = st->content_sha256;
+}
+
+enum feed_format
+feedsync_format(const struct conf_feed *f)
 {
 	int fmt = feed_format_from_name(f->format);
 
@@ -125,7 +132,8 @@ fs_parse(const struct conf_feed *f, const struct feed_fetch_result *fr,
 	struct mod_errlist errs = { 0 };
 	int                rv;
 
-	rv = feed_parse(f->name, fr->body, fr->len, fs_format(f), l, &errs);
+	rv = feed_parse(
+	    f->name, fr->body, fr->len, feedsync_format(f), l, &errs);
 	if (rv != 0 && errs.n > 0)
 		mod_strlcpy(why, errs.msgs[0], whysz);
 	else if (rv != 0)
@@ -218,7 +226,8 @@ fs_last_good(struct store *db, const struct conf_feed *f, struct feed_list *l,
 	if (rv == MOD_ENOENT)
 		return 0; /* never fetched: it lists nothing yet */
 	if (rv == 0 && body != NULL
-	    && feed_parse(f->name, body, len, fs_format(f), l, NULL) != 0)
+	    && feed_parse(f->name, body, len, feedsync_format(f), l, NULL)
+	        != 0)
 		log_warnx(
 		    "feeds: %s: the stored list no longer parses", f->name);
 	if (rv == 0)
@@ -228,47 +237,24 @@ fs_last_good(struct store *db, const struct conf_feed *f, struct feed_list *l,
 	return rv;
 }
 
-/* fs_domains_file: the names of a one-domain-a-line file (# comments),
- * normalised when norm is set (invalid ones skipped, logged once). */
+/* fs_domains_file: the names of a list file (feed_domains_read());
+ * every line it refused is logged, and a file that cannot be read whole
+ * (missing, too large, too many names) fails the merge: silently
+ * dropping an exclude could block one of our own domains. */
 static int
-fs_domains_file(const char *path, bool norm, char ***v, size_t *n)
+fs_domains_file(const char *path, char ***v, size_t *n, struct mod_err *err)
 {
-	struct mod_err err = { 0 };
-	char          *data = NULL, *line, *save = NULL, *hash;
-	char           name[MOD_MAX_DOMAIN_BYTES + 1];
-	size_t         cap = 0;
-	int            rv;
+	struct mod_errlist errs = { 0 };
+	size_t             i;
+	int                rv = feed_domains_read(path, v, n, &errs);
 
-	*v = NULL;
-	*n = 0;
-	if (path[0] == '\0')
-		return 0;
-	if ((rv = mod_read_file(
-	         path, MOD_MAX_FEED_DOMAINS_FILE_BYTES, &data, NULL, &err))
-	    != 0) {
-		log_warnx("feeds: %s: %s", path, err.msg);
-		return rv;
-	}
-	for (line = strtok_r(data, "\r\n", &save); line != NULL;
-	     line = strtok_r(NULL, "\r\n", &save)) {
-		if ((hash = strchr(line, '#')) != NULL)
-			*hash = '\0';
-		line += strspn(line, " \t");
-		if (*line == '\0' || *n >= MOD_MAX_FEED_KNOWN_DOMAINS_COUNT)
-			continue;
-		if (norm
-		    && feed_domain_normalise(
-		           line, strlen(line), name, sizeof(name), NULL, &err)
-		        != 0)
-			continue;
-		if (*n == cap) {
-			cap = cap ? cap * 2 : 64;
-			*v = xreallocarray(*v, cap, sizeof(**v));
-		}
-		(*v)[(*n)++] = xstrdup(norm ? name : line);
-	}
-	free(data);
-	return 0;
+	for (i = 0; i < errs.n; i++)
+		log_warnx("feeds: %s", errs.msgs[i]);
+	if (rv != 0)
+		rv = mod_errf(err, MOD_EINVAL, "%s",
+		    errs.n > 0 ? errs.msgs[errs.n - 1] : path);
+	mod_errlist_free(&errs);
+	return rv;
 }
 
 /* The inputs of one merge that this file owns. */
@@ -287,9 +273,9 @@ static void
 fs_merge_in_free(struct fs_merge_in *in)
 {
 	free(in->src);
-	store_strings_free(in->excludes, in->nexcludes);
+	feed_domains_free(in->excludes, in->nexcludes);
 	store_strings_free(in->known, in->nknown);
-	store_strings_free(in->known_file, in->nknown_file);
+	feed_domains_free(in->known_file, in->nknown_file);
 	free(in->all_known);
 	store_blocks_free(in->cur, in->ncur);
 	store_rejections_free(in->rej, in->nrej);
@@ -313,17 +299,18 @@ fs_revision(const struct conf *c, const struct fs_lists *ls)
 }
 
 static int
-fs_known(struct store *db, const struct conf *c, struct fs_merge_in *in)
+fs_known(struct store *db, const struct conf *c, struct fs_merge_in *in,
+    struct mod_err *err)
 {
 	size_t i;
 	int    rv;
 
 	if ((rv = store_known_domains(db, &in->known, &in->nknown)) != 0
-	    || (rv = fs_domains_file(c->feeds_known_domains_file, true,
-	            &in->known_file, &in->nknown_file))
+	    || (rv = fs_domains_file(c->feeds_known_domains_file,
+	            &in->known_file, &in->nknown_file, err))
 	        != 0
-	    || (rv = fs_domains_file(c->feeds_exclude_file, false,
-	            &in->excludes, &in->nexcludes))
+	    || (rv = fs_domains_file(
+	            c->feeds_exclude_file, &in->excludes, &in->nexcludes, err))
 	        != 0)
 		return rv;
 	in->all_known = xcalloc(
@@ -337,7 +324,7 @@ fs_known(struct store *db, const struct conf *c, struct fs_merge_in *in)
 
 static int
 fs_inputs(struct store *db, const struct conf *c, struct fs_lists *ls,
-    struct fs_merge_in *in)
+    struct fs_merge_in *in, struct mod_err *err)
 {
 	size_t i;
 	int    sev, rv;
@@ -357,7 +344,7 @@ fs_inputs(struct store *db, const struct conf *c, struct fs_lists *ls,
 		in->src[i].revision = ls->rev[i][0] ? ls->rev[i] : NULL;
 	}
 	in->revision = fs_revision(c, ls);
-	if ((rv = fs_known(db, c, in)) != 0
+	if ((rv = fs_known(db, c, in, err)) != 0
 	    || (rv = store_blocks_current(db, &in->cur, &in->ncur)) != 0)
 		return rv;
 	return store_feed_rejections(db, &in->rej, &in->nrej);
@@ -391,7 +378,7 @@ fs_merge_diff(struct store *db, const struct conf *c, struct fs_lists *ls,
 	struct queue_feed_result q = { 0 };
 	int                      rv;
 
-	if ((rv = fs_inputs(db, c, ls, &in)) != 0)
+	if ((rv = fs_inputs(db, c, ls, &in, err)) != 0)
 		goto out;
 	mo.quorum = c->feeds_quorum;
 	mo.mode = c->feeds_merge == CONF_FEEDS_MERGE_MIN ? FEED_MERGE_MIN

@@ -286,7 +286,10 @@ void feedsync_result_free(struct feedsync_result *r);
  * several threads or processes may call this.  Returns 0 with *r filled
  * (per-feed errors are in r, not the return value), MOD_ENOENT (no feed
  * called name; err says so), MOD_EINVAL (the merge refused the
- * configuration; err) or MOD_EDB.  Free *r with feedsync_result_free().
+ * configuration, or feeds_exclude_file / feeds_known_domains_file cannot
+ * be read whole: missing, too large, too many names; err says which.
+ * Nothing is proposed then: a lost exclude could block our own domain)
+ * or MOD_EDB.  Free *r with feedsync_result_free().
  * With no feed configured nothing is fetched or merged (unsubscribing
  * from every feed does not propose retracting their blocks).
  */
@@ -312,5 +315,15 @@ int feedsync_start(const char *dsn, int64_t stmt_timeout_ms,
  * its current statement; fetches are bounded by their timeout).
  * NULL-safe. */
 void feedsync_stop(struct feedsync_sched *s);
+
+/*
+ * feedsync_fetch_opts: *o for an unconditional fetch of f (strings
+ * borrowed from f; the caller may then set etag, last_modified and
+ * prev_sha256).  Used by the daemon and by `moderctl feeds merge`.
+ */
+void feedsync_fetch_opts(const struct conf_feed *f, struct feed_fetch_opts *o);
+
+/* feedsync_format: f's format (FEED_FMT_AUTO for "auto"). */
+enum feed_format feedsync_format(const struct conf_feed *f);
 
 #endif /* MODERD_FEEDSYNC_H */

@@ -116,7 +116,7 @@ t_new(void **state)
 static void
 t_free(struct t *t)
 {
-	const char *names[] = { "a.csv", "b.csv", "pub.key" };
+	const char *names[] = { "a.csv", "b.csv", "pub.key", "excl.txt" };
 	char        path[256];
 	int64_t     bad = 0;
 	size_t      i;
@@ -547,6 +547,49 @@ test_unparseable_keeps_last_good(void **state)
 	t_free(t);
 }
 
+/*
+ * feeds_exclude_file in the daemon: an excluded domain (here a parent of
+ * our own) is never proposed, a bad line is skipped, and an exclude file
+ * that cannot be read fails the sync with its name instead of merging
+ * without it.
+ */
+static void
+test_excludes(void **state)
+{
+	struct t              *t = t_new(state);
+	struct feedsync_result r = { 0 };
+	struct mod_err         err = { 0 };
+	char                   extra[512], path[300];
+
+	snprintf(extra, sizeof(extra), "feeds_exclude_file \"%s/excl.txt\"",
+	    t->dir);
+	t_conf(t, 1.0, 0, extra);
+	t_write(
+	    t, "excl.txt", "# our own\nsocial.ours.example\nnot a name!\n");
+	t_write(t, "a.csv",
+	    "#domain,#severity\nbad.example,suspend\nours.example,suspend\n");
+	t_sync(t, &r);
+	assert_int_equal(r.added, 1);
+	feedsync_result_free(&r);
+	assert_int_equal(t_pending(t), 1);
+	assert_int_equal(q_int(t->db,
+	                     "SELECT count(*) FROM proposals WHERE target_id"
+	                     " = $1",
+	                     "ours.example"),
+	    0);
+	snprintf(path, sizeof(path), "%s/excl.txt", t->dir);
+	assert_int_equal(unlink(path), 0);
+	t_write(t, "a.csv",
+	    "#domain,#severity\nbad.example,suspend\nours.example,suspend\n"
+	    "new.example,silence\n");
+	assert_int_equal(
+	    feedsync_run(t->db, t->conf, NULL, &r, &err), MOD_EINVAL);
+	assert_non_null(strstr(err.msg, "excl.txt"));
+	feedsync_result_free(&r);
+	assert_int_equal(t_pending(t), 1);
+	t_free(t);
+}
+
 static void
 test_withdrawn(void **state)
 {
@@ -897,6 +940,7 @@ main(void)
 		cmocka_unit_test(test_held_changeset),
 		cmocka_unit_test(test_unparseable_keeps_last_good),
 		cmocka_unit_test(test_withdrawn),
+		cmocka_unit_test(test_excludes),
 		cmocka_unit_test(test_api),
 		cmocka_unit_test(test_api_changesets_and_token),
 	};
