@@ -39,20 +39,12 @@
 
 static const char SQL_LOCK_AUDIT_HEAD[]
     = "SELECT hash FROM audit_head WHERE one FOR UPDATE";
+/* The append itself is the SQL function audit_append_row() (schema v3),
+ * which queue_approve() also calls: one definition of a row's hash and of
+ * the head's update.  $9: the cap on each text (already applied here). */
 static const char SQL_INSERT_AUDIT[]
-    = "WITH h AS (SELECT hash FROM audit_head WHERE one FOR UPDATE),"
-      " r AS (SELECT nextval('audit_id_seq') AS id,"
-      "  clock_timestamp() AS at, h.hash AS prev FROM h),"
-      " ins AS (INSERT INTO audit (id, at, actor, action, target_type,"
-      "  target_id, proposal_id, reason, evidence_ref, revision,"
-      "  prev_hash, hash)"
-      "  SELECT r.id, r.at, $1::text, $2::text, $3::text, $4::text,"
-      "   $5::bigint, $6::text, $7::text, $8::text, r.prev,"
-      "   audit_row_hash(r.prev, r.id, r.at, $1::text, $2::text, $3::text,"
-      "    $4::text, $5::bigint, $6::text, $7::text, $8::text)"
-      "  FROM r RETURNING id, hash)"
-      " UPDATE audit_head SET last_id = ins.id, hash = ins.hash FROM ins"
-      " WHERE audit_head.one RETURNING ins.id";
+    = "SELECT audit_append_row($1::text, $2::text, $3::text, $4::text,"
+      " $5::bigint, $6::text, $7::text, $8::text, $9::integer)";
 static const char SQL_BEGIN_SNAPSHOT[]
     = "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY";
 static const char SQL_SELECT_AUDIT_HEAD[]
@@ -148,9 +140,8 @@ audit_append(struct store *db, const char *actor, const char *action,
 {
 	const char *in[8] = { actor, action, target_type, target_id, NULL,
 		reason, evidence_ref, revision };
-	char       *p[nitems(in)] = { NULL };
-	char        pid[24];
-	PGresult   *res = NULL;
+	char       *p[nitems(in) + 1] = { NULL };
+	char        pid[24], max[16], id[24];
 	size_t      i;
 	int         rv;
 
@@ -162,13 +153,14 @@ audit_append(struct store *db, const char *actor, const char *action,
 		snprintf(pid, sizeof(pid), "%" PRId64, proposal_id);
 		p[AUDIT_F_PROPOSAL] = xstrdup(pid);
 	}
-	rv = store_query(db, "audit: append", SQL_INSERT_AUDIT,
-	    (int) nitems(p), (const char *const *) p, NULL, NULL, &res);
-	if (rv == 0 && PQntuples(res) != 1) {
+	snprintf(max, sizeof(max), "%d", MOD_MAX_AUDIT_TEXT_BYTES);
+	p[nitems(in)] = xstrdup(max);
+	rv = store_query_value(db, "audit: append", SQL_INSERT_AUDIT,
+	    (int) nitems(p), (const char *const *) p, id, sizeof(id));
+	if (rv == MOD_ENOENT) {
 		log_warnx("audit: could not append: audit_head is empty");
 		rv = MOD_EDB;
 	}
-	store_clear(res);
 	for (i = 0; i < nitems(p); i++)
 		free(p[i]);
 	return rv;

@@ -462,10 +462,7 @@ dispatch_pub_open(struct dispatch *d)
 	if ((rv = nng_listen(d->pub, d->pub_url, NULL, 0)) != 0) {
 		log_warnx("dispatch: cannot listen on %s: %s", d->pub_url,
 		    nng_strerror(rv));
-		return rv == NNG_EADDRINVAL || rv == NNG_ENOTSUP
-		        || rv == NNG_EINVAL
-		    ? MOD_EINVAL
-		    : MOD_EIO;
+		return mod_from_nng(rv);
 	}
 	return 0;
 }

@@ -138,22 +138,6 @@ static const struct http_route http_routes[] = {
 	    http_post_webhook, NULL },
 };
 
-/* nng error codes to ours, once, where nng is called. */
-static int
-http_from_nng(int rv)
-{
-	switch (rv) {
-	case 0:
-		return 0;
-	case NNG_EINVAL:
-	case NNG_EADDRINVAL:
-	case NNG_ENOTSUP:
-		return MOD_EINVAL;
-	default:
-		return MOD_EIO;
-	}
-}
-
 /* ---- answering -------------------------------------------------------- */
 
 /*
@@ -953,7 +937,7 @@ http_start(
 	if ((rv = http_handler_new(h, &hd)) != 0) {
 		log_warnx("http: could not create the handler: %s",
 		    nng_strerror(rv));
-		return http_from_nng(rv);
+		return mod_from_nng(rv);
 	}
 	http_workers_start(h);
 	if ((rv = nng_url_parse(&url, c->http_listen)) != 0
@@ -977,7 +961,7 @@ out:
 		if (srv != NULL)
 			nng_http_server_release(srv);
 	}
-	return http_from_nng(rv);
+	return mod_from_nng(rv);
 }
 
 int

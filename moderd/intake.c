@@ -90,21 +90,6 @@ struct intake {
 	size_t outstanding; /* pull and sub events awaiting done */
 };
 
-static int
-intake_from_nng(int rv)
-{
-	switch (rv) {
-	case 0:
-		return 0;
-	case NNG_EINVAL:
-	case NNG_EADDRINVAL:
-	case NNG_ENOTSUP:
-		return MOD_EINVAL;
-	default:
-		return MOD_EIO;
-	}
-}
-
 static const char *
 intake_type_name(int type)
 {
@@ -380,7 +365,7 @@ intake_worker_start(struct intake_sock *s, struct intake_worker *w)
 	        || (rv = nng_aio_alloc(&w->aio, NULL, NULL)) != 0)) {
 		log_warnx("intake %s: could not open a context: %s", s->name,
 		    nng_strerror(rv));
-		return intake_from_nng(rv);
+		return mod_from_nng(rv);
 	}
 	start
 	    = s->type == CONF_INTAKE_REP ? intake_rep_loop : intake_recv_loop;
@@ -433,7 +418,7 @@ intake_sock_start(
 		log_warnx("intake %s: could not %s %s: %s", s->name,
 		    ci->type == CONF_INTAKE_SUB ? "dial" : "listen on",
 		    ci->url, nng_strerror(rv));
-		return intake_from_nng(rv);
+		return mod_from_nng(rv);
 	}
 	s->nw = ci->type == CONF_INTAKE_REP && ci->contexts > 0 ? ci->contexts
 	                                                        : 1;

@@ -346,9 +346,10 @@ static const char *const schema_v2[] = {
  *   five hot rows add no contention and no lock-order cycle;
  * - proposals_changeset: the items of a change set, to leave out those
  *   of held ones from the counts;
- * - audit_cut and audit_append_row: audit.c's append as a function (the
- *   same hash, head update and text cut), for statements that append
- *   from inside SQL;
+ * - audit_cut and audit_append_row: appending one audit row (hash, head
+ *   update, text cut), the one definition audit_append() and
+ *   queue_approve() call (the intake writer inlines the same steps in its
+ *   per-record statement, queue.c, to stay one planned statement);
  * - queue_approve: lock, check and record one approval (queue_decide.c
  *   says what it checks); it changes nothing unless the approval is
  *   given, so a refusal needs no rollback.

@@ -17,6 +17,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <nng/nng.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -493,4 +495,19 @@ mod_mkdirs(const char *dir, unsigned mode)
 	if (mkdir(path, (mode_t) mode) == -1 && errno != EEXIST)
 		return MOD_EIO;
 	return 0;
+}
+
+int
+mod_from_nng(int rv)
+{
+	switch (rv) {
+	case 0:
+		return 0;
+	case NNG_EINVAL:
+	case NNG_EADDRINVAL:
+	case NNG_ENOTSUP:
+		return MOD_EINVAL;
+	default:
+		return MOD_EIO;
+	}
 }

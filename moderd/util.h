@@ -62,4 +62,10 @@ int mod_mkdirs(const char *dir, unsigned mode) MOD_MUSTCHECK;
 int mod_read_file(const char *path, size_t max, char **data, size_t *len,
     struct mod_err *err) MOD_MUSTCHECK;
 
+/*
+ * mod_from_nng: an nng error code as ours: 0, MOD_EINVAL (a bad address
+ * or option: the configuration's fault) or MOD_EIO (anything else).
+ */
+int mod_from_nng(int rv);
+
 #endif /* MODERD_UTIL_H */
