@@ -228,7 +228,8 @@ api_feeds_cs_decide(struct api_ctx *c, bool approve)
 	        != 0)
 		return;
 	rv = approve
-	    ? queue_changeset_approve(c->db, id, c->user.name, text, &n)
+	    ? queue_changeset_approve(c->db, id, c->user.name, text,
+	        c->conf->two_person_severity, &n)
 	    : queue_changeset_reject(c->db, id, c->user.name, text, &n);
 	if (rv == MOD_EEXIST)
 		api_error(c, 409, "conflict",

@@ -191,7 +191,9 @@ int queue_feed_record(struct store *db, const struct feed_diff *d,
  * "approve" with the comment, may be NULL).  An item whose
  * approvals_needed is 2 (the two-person rule: domain suspends) is
  * approved only by a second, different signer; until then it stays
- * pending (audit "approve.partial") and so does the set.  When no item is
+ * pending (audit "approve.partial") and so does the set.  Whether an
+ * item needs two is decided now, from two_person (the configuration's
+ * two_person_severity), as for single items.  When no item is
  * left pending the set becomes approved.  NOTIFY moderd_dispatch tells the
  * dispatcher.  One transaction.  Returns 0 (*n = items approved now),
  * MOD_ENOENT (no such set), MOD_EEXIST (the set is not held), MOD_EAUTH
@@ -199,7 +201,7 @@ int queue_feed_record(struct store *db, const struct feed_diff *d,
  * MOD_EDB.
  */
 int queue_changeset_approve(struct store *db, int64_t id, const char *user,
-    const char *comment, size_t *n) MOD_MUSTCHECK;
+    const char *comment, int two_person, size_t *n) MOD_MUSTCHECK;
 
 /*
  * queue_changeset_reject: every pending item of held set id rejected

@@ -37,6 +37,7 @@
 #include "audit.h"
 #include "feedsync.h"
 #include "log.h"
+#include "queue_sql.h"
 #include "store.h"
 #include "util.h"
 
@@ -98,7 +99,9 @@ static const char SQL_CS_ITEMS[]
     = "SELECT id, target_id FROM proposals WHERE changeset_id = $1::bigint"
       " AND state = 'pending' ORDER BY id FOR UPDATE";
 /* One sign-off is one approval of each item: an item that needs two
- * (the two-person rule) is approved by a second, different signer.  The
+ * (the two-person rule: its action at or above $4, queue_read_threshold()
+ * of two_person_severity, as for single items) is approved by a second,
+ * different signer.  The
  * first column says whether this signer's approval is new; the second
  * whether the item is now approved. */
 static const char SQL_CS_APPROVE_ITEM[]
@@ -109,7 +112,8 @@ static const char SQL_CS_APPROVE_ITEM[]
       " u AS (UPDATE proposals p SET state = 'approved', decided_at = now(),"
       "  decided_by = $2, updated_at = now() WHERE id = $1::bigint"
       "  AND (SELECT k FROM n) + (SELECT count(*) FROM a)"
-      "   >= p.approvals_needed RETURNING 1)"
+      "   >= CASE WHEN " QR_RANK " >= $4::integer THEN 2 ELSE 1 END"
+      " RETURNING 1)"
       " SELECT (SELECT count(*) FROM a) > 0, (SELECT count(*) FROM u) > 0";
 static const char SQL_CS_PENDING[]
     = "SELECT count(*) FROM proposals WHERE changeset_id = $1::bigint"
@@ -601,6 +605,7 @@ struct qf_decision {
 	const char *text; /* comment (approve) or reason (reject) */
 	bool        approve;
 	size_t     *n; /* items decided */
+	const char *two; /* queue_read_threshold() of two_person_severity */
 	size_t      fresh; /* items this signer had not approved yet */
 };
 
@@ -612,7 +617,7 @@ qf_approve_item(struct store *db, struct qf_decision *x,
 	PGresult *res = NULL;
 	int       rv;
 
-	rv = store_query(db, "feeds: approve item", SQL_CS_APPROVE_ITEM, 3,
+	rv = store_query(db, "feeds: approve item", SQL_CS_APPROVE_ITEM, 4,
 	    params, NULL, NULL, &res);
 	if (rv != 0)
 		return rv;
@@ -627,7 +632,7 @@ static int
 qf_decide_item(struct store *db, struct qf_decision *x, const char *item,
     const char *domain)
 {
-	const char *params[3] = { item, x->user, x->text };
+	const char *params[4] = { item, x->user, x->text, x->two };
 	int64_t     pid = 0;
 	bool        done = true;
 	int         rv;
@@ -737,9 +742,12 @@ qf_decide(struct store *db, struct qf_decision *x)
 
 int
 queue_changeset_approve(struct store *db, int64_t id, const char *user,
-    const char *comment, size_t *n)
+    const char *comment, int two_person, size_t *n)
 {
-	struct qf_decision x = { id, user, comment, true, n };
+	char               two[16];
+	struct qf_decision x = { id, user, comment, true, n, two, 0 };
+
+	queue_read_threshold(two_person, two, sizeof(two));
 
 	return qf_decide(db, &x);
 }
@@ -748,7 +756,7 @@ int
 queue_changeset_reject(struct store *db, int64_t id, const char *user,
     const char *reason, size_t *n)
 {
-	struct qf_decision x = { id, user, reason, false, n };
+	struct qf_decision x = { id, user, reason, false, n, NULL, 0 };
 
 	if (reason == NULL || reason[0] == '\0')
 		return MOD_EINVAL;

@@ -473,21 +473,25 @@ test_held_changeset(void **state)
 	    q_int(t->db, "SELECT count(*) FROM changesets", NULL), 1);
 	/* Sign-off is one approval of every item: these suspends need two
 	 * signers (the two-person rule), and the same one twice is refused. */
-	assert_int_equal(
-	    queue_changeset_approve(t->db, cs, "adam", "ok", &n), 0);
+	assert_int_equal(queue_changeset_approve(
+	                     t->db, cs, "adam", "ok", CONF_TWO_SUSPEND, &n),
+	    0);
 	assert_int_equal(n, 0);
 	assert_int_equal(q_int(t->db,
 	                     "SELECT count(*) FROM changesets WHERE state ="
 	                     " 'held'",
 	                     NULL),
 	    1);
-	assert_int_equal(
-	    queue_changeset_approve(t->db, cs, "adam", "ok", &n), MOD_EAUTH);
-	assert_int_equal(
-	    queue_changeset_approve(t->db, cs, "eve", "ok", &n), 0);
+	assert_int_equal(queue_changeset_approve(
+	                     t->db, cs, "adam", "ok", CONF_TWO_SUSPEND, &n),
+	    MOD_EAUTH);
+	assert_int_equal(queue_changeset_approve(
+	                     t->db, cs, "eve", "ok", CONF_TWO_SUSPEND, &n),
+	    0);
 	assert_int_equal(n, 10);
-	assert_int_equal(
-	    queue_changeset_approve(t->db, cs, "eve", "ok", &n), MOD_EEXIST);
+	assert_int_equal(queue_changeset_approve(
+	                     t->db, cs, "eve", "ok", CONF_TWO_SUSPEND, &n),
+	    MOD_EEXIST);
 	assert_int_equal(
 	    q_int(t->db, "SELECT count(*) FROM proposals WHERE state = $1",
 	        "approved"),
@@ -510,6 +514,32 @@ test_held_changeset(void **state)
 	assert_false(r.held);
 	feedsync_result_free(&r);
 	assert_int_equal(t_pending(t), 0);
+	t_free(t);
+}
+
+/* With two_person_severity none, one sign-off approves the suspends of a
+ * held set: the rule is the configuration's, not a value stored when the
+ * proposals were made. */
+static void
+test_changeset_one_signer(void **state)
+{
+	struct t              *t = t_new(state);
+	struct feedsync_result r = { 0 };
+	size_t                 n = 0;
+
+	t_conf(t, 1.0, 0.2, "");
+	t_ten(t, "a");
+	t_sync(t, &r);
+	assert_true(r.held);
+	assert_int_equal(queue_changeset_approve(t->db, r.changeset_id, "adam",
+	                     NULL, CONF_TWO_NONE, &n),
+	    0);
+	assert_int_equal(n, 10);
+	feedsync_result_free(&r);
+	assert_int_equal(
+	    q_int(t->db, "SELECT count(*) FROM proposals WHERE state = $1",
+	        "approved"),
+	    10);
 	t_free(t);
 }
 
@@ -938,6 +968,7 @@ main(void)
 		cmocka_unit_test(test_retract_only_when_all_dropped),
 		cmocka_unit_test(test_severity_change),
 		cmocka_unit_test(test_held_changeset),
+		cmocka_unit_test(test_changeset_one_signer),
 		cmocka_unit_test(test_unparseable_keeps_last_good),
 		cmocka_unit_test(test_withdrawn),
 		cmocka_unit_test(test_excludes),
