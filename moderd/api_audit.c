@@ -6,7 +6,11 @@
  *
  * An export is built in memory under MOD_MAX_AUDIT_EXPORT_BYTES
  * (audit_export() reads it in pages); a range that does not fit is a 413
- * asking for a narrower one, never a silently cut file.  The rows'
+ * asking for a narrower one, never a silently cut file.  A client that
+ * wants everything, however large, pages it: ?after=ID answers the rows
+ * after ID that fit in MOD_MAX_AUDIT_PAGE_BYTES (whole rows only; the CSV
+ * header only on the first page, after=0), and the next page starts
+ * after the last id received; an empty page is the end.  The rows'
  * "at" keeps microseconds: it is part of what each hash covers, and
  * `moderctl audit verify` recomputes the chain from an export.
  */
@@ -88,37 +92,54 @@ api_audit_verify(struct api_ctx *c)
 		api_error_rv(c, rv, "could not verify the audit trail");
 }
 
+/* api_audit_export_req: the export's query parameters; 0 or MOD_EINVAL
+ * (answered).  ?after=ID asks for one page of the rows after ID. */
+static int
+api_audit_export_req(struct api_ctx *c, struct audit_export_req *rq)
+{
+	const char *format = "jsonl";
+	int64_t     after = -1;
+
+	memset(rq, 0, sizeof(*rq));
+	if (api_audit_range(c, &rq->since_ms, &rq->until_ms) != 0
+	    || api_query_str(c, "format", 8, &format) != 0
+	    || api_query_int(c, "after", 0, INT64_MAX, &after) != 0)
+		return MOD_EINVAL;
+	if (strcmp(format, "csv") != 0 && strcmp(format, "jsonl") != 0) {
+		api_error(c, 400, "bad_request",
+		    "query parameter format: jsonl or csv");
+		return MOD_EINVAL;
+	}
+	rq->fmt = strcmp(format, "csv") == 0 ? AUDIT_FMT_CSV : AUDIT_FMT_JSONL;
+	rq->page = after >= 0;
+	rq->after_id = rq->page ? after : 0;
+	return 0;
+}
+
 static void
 api_audit_export(struct api_ctx *c)
 {
-	const char *format = "jsonl";
-	int64_t     since, until;
-	struct buf  b;
-	bool        csv;
-	int         rv;
+	struct audit_export_req rq;
+	struct buf              b;
+	bool                    more;
+	int                     rv;
 
-	if (api_audit_range(c, &since, &until) != 0
-	    || api_query_str(c, "format", 8, &format) != 0)
+	if (api_audit_export_req(c, &rq) != 0)
 		return;
-	csv = strcmp(format, "csv") == 0;
-	if (!csv && strcmp(format, "jsonl") != 0) {
-		api_error(c, 400, "bad_request",
-		    "query parameter format: jsonl or csv");
-		return;
-	}
-	buf_init(&b, MOD_MAX_AUDIT_EXPORT_BYTES);
-	rv = audit_export(
-	    c->db, since, until, csv ? AUDIT_FMT_CSV : AUDIT_FMT_JSONL, &b);
+	buf_init(&b,
+	    rq.page ? MOD_MAX_AUDIT_PAGE_BYTES : MOD_MAX_AUDIT_EXPORT_BYTES);
+	rv = audit_export(c->db, &rq, &b, &more);
 	if (rv == MOD_ETOOBIG)
 		api_error(c, 413, "too_large",
 		    "the export is over %d MiB: narrow it with since and "
-		    "until",
+		    "until, or page it with after",
 		    API_AUDIT_MIB(MOD_MAX_AUDIT_EXPORT_BYTES));
 	else if (rv != 0)
 		api_error_rv(c, rv, "could not export the audit trail");
 	else
 		api_reply_raw(c, 200,
-		    csv ? "text/csv; charset=utf-8" : "application/x-ndjson",
+		    rq.fmt == AUDIT_FMT_CSV ? "text/csv; charset=utf-8"
+		                            : "application/x-ndjson",
 		    b.data != NULL ? b.data : "", b.len);
 	buf_free(&b);
 }

@@ -104,6 +104,9 @@ struct audit_walk {
 	int64_t           since_ms, until_ms;
 	enum audit_format fmt;
 	struct buf       *out;
+	bool              page; /* stop at out's cap */
+	bool              full; /* the page is full: rows remain */
+	size_t            written; /* rows in out */
 };
 
 /* What to do with each row of a page; non-zero stops the walk. */
@@ -237,14 +240,21 @@ audit_export_row(struct audit_walk *w, const struct audit_row *r)
 
 	w->chain.rows++;
 	if (w->fmt == AUDIT_FMT_CSV)
-		return audit_row_csv(r, w->out);
-	o = audit_row_json(r);
-	s = json_dumps(o, JSON_COMPACT);
-	json_decref(o);
-	if (s == NULL)
-		return MOD_EINTERNAL;
-	rv = buf_printf(w->out, "%s\n", s); /* all or nothing */
-	free(s);
+		rv = audit_row_csv(r, w->out);
+	else {
+		o = audit_row_json(r);
+		s = json_dumps(o, JSON_COMPACT);
+		json_decref(o);
+		if (s == NULL)
+			return MOD_EINTERNAL;
+		rv = buf_printf(w->out, "%s\n", s); /* all or nothing */
+		free(s);
+	}
+	if (rv == MOD_ETOOBIG && w->page && w->written > 0) {
+		w->full = true;
+		return MOD_ETOOBIG; /* stops the walk; not an error */
+	}
+	w->written += rv == 0;
 	return rv;
 }
 
@@ -309,14 +319,14 @@ out:
 	return rv;
 }
 
-/* audit_walk: every page, in one read-only snapshot; with head, first
- * read where the chain should end. */
+/* audit_walk: every page of rows after the id after, in one read-only
+ * snapshot; with head, first read where the chain should end. */
 static int
-audit_walk(struct store *db, struct audit_walk *w, audit_row_fn fn, bool head)
+audit_walk(struct store *db, struct audit_walk *w, audit_row_fn fn, bool head,
+    int64_t after)
 {
-	int64_t after = 0;
-	bool    more = true;
-	int     rv;
+	bool more = true;
+	int  rv;
 
 	rv = store_exec(db, "audit: snapshot", SQL_BEGIN_SNAPSHOT, 0, NULL);
 	if (rv != 0)
@@ -359,7 +369,7 @@ audit_verify(struct store *db, int64_t *first_bad_id, int64_t *rows)
 	w.since_ms = w.until_ms = INT64_MIN;
 	if (audit_chain_init(&w.chain) != 0)
 		return MOD_EINTERNAL;
-	rv = audit_walk(db, &w, audit_verify_row, true);
+	rv = audit_walk(db, &w, audit_verify_row, true, 0);
 	if (rv == 0 || (rv == MOD_EINVAL && w.bad_id != 0))
 		rv = audit_walk_end(&w, first_bad_id);
 	if (rows != NULL)
@@ -368,22 +378,27 @@ audit_verify(struct store *db, int64_t *first_bad_id, int64_t *rows)
 }
 
 int
-audit_export(struct store *db, int64_t since_ms, int64_t until_ms,
-    enum audit_format fmt, struct buf *out)
+audit_export(struct store *db, const struct audit_export_req *rq,
+    struct buf *out, bool *more)
 {
 	struct audit_walk w;
 	int               rv;
 
+	*more = false;
 	memset(&w, 0, sizeof(w));
-	w.since_ms = since_ms;
-	w.until_ms = until_ms;
-	w.fmt = fmt;
+	w.since_ms = rq->since_ms;
+	w.until_ms = rq->until_ms;
+	w.fmt = rq->fmt;
 	w.out = out;
-	if (fmt == AUDIT_FMT_CSV
+	w.page = rq->page;
+	if (rq->fmt == AUDIT_FMT_CSV && rq->after_id == 0
 	    && (rv = buf_appends(out, AUDIT_CSV_HEADER "\n")) != 0)
 		return rv;
-	rv = audit_walk(db, &w, audit_export_row, false);
-	if (rv == MOD_EINVAL) {
+	rv = audit_walk(db, &w, audit_export_row, false, rq->after_id);
+	if (rv == MOD_ETOOBIG && w.full) {
+		*more = true;
+		rv = 0;
+	} else if (rv == MOD_EINVAL) {
 		log_warnx("audit: export: row after %" PRId64 " is unreadable",
 		    w.bad_id - 1);
 		rv = MOD_EDB;

@@ -16,6 +16,7 @@
 #ifndef MODERD_AUDIT_H
 #define MODERD_AUDIT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <jansson.h>
@@ -81,17 +82,29 @@ int audit_list(struct store *db, const struct audit_filter *f, json_t **rows,
 
 enum audit_format { AUDIT_FMT_JSONL, AUDIT_FMT_CSV };
 
+/* What audit_export() writes; zero-initialise, then set. */
+struct audit_export_req {
+	int64_t           since_ms; /* at >= since; INT64_MIN: no bound */
+	int64_t           until_ms; /* at < until; INT64_MIN: no bound */
+	int64_t           after_id; /* only rows with a larger id; 0: all */
+	enum audit_format fmt;
+	bool              page; /* a page: stop where out's cap is reached */
+};
+
 /*
- * audit_export: append every row with since_ms <= at < until_ms
- * (INT64_MIN: no bound), oldest first, to out: JSON lines of
- * audit_row_json(), or CSV with the AUDIT_CSV_HEADER line first.  Rows
- * are read in pages of MOD_AUDIT_VERIFY_PAGE_COUNT in one read-only
- * snapshot (call it outside a transaction), so memory is bounded by
- * out's cap.  Returns 0, MOD_ETOOBIG (the export does not fit under
- * out's cap; out then holds a prefix) or MOD_EDB.
+ * audit_export: append the rows rq selects, oldest first, to out: JSON
+ * lines of audit_row_json(), or CSV (the AUDIT_CSV_HEADER line first
+ * when rq->after_id is 0).  Rows are read in pages of
+ * MOD_AUDIT_VERIFY_PAGE_COUNT in one read-only snapshot (call it
+ * outside a transaction), so memory is bounded by out's cap.  Without
+ * rq->page, an export that does not fit under the cap is MOD_ETOOBIG
+ * (out then holds a prefix).  With it, the export stops before the
+ * first row that would not fit and *more is true: ask again after the
+ * last id written (a row alone over the cap is still MOD_ETOOBIG).
+ * Returns 0, MOD_ETOOBIG or MOD_EDB.
  */
-int audit_export(struct store *db, int64_t since_ms, int64_t until_ms,
-    enum audit_format fmt, struct buf *out) MOD_MUSTCHECK;
+int audit_export(struct store *db, const struct audit_export_req *rq,
+    struct buf *out, bool *more) MOD_MUSTCHECK;
 
 /* --- rows, hashes and the chain (audit_chain.c, no database) ----------- */
 

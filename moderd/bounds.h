@@ -75,6 +75,8 @@
 #define MOD_MAX_AUDIT_LIST_COUNT 200 /* rows in one GET /v1/audit page */
 #define MOD_MAX_AUDIT_EXPORT_BYTES                                            \
 	(64 * 1024 * 1024) /* one audit export: narrow the range beyond */
+#define MOD_MAX_AUDIT_PAGE_BYTES                                              \
+	(4 * 1024 * 1024) /* one page of a paged export (?after=) */
 #define MOD_MAX_USERS_JSON_BYTES (1024 * 1024) /* GET /v1/users answer */
 #define MOD_MAX_STATS_JSON_BYTES                                              \
 	(4 * 1024 * 1024) /* one GET /v1/stats/... answer */

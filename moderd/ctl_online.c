@@ -16,7 +16,8 @@
  * whole trail (GET /v1/audit/export, JSON lines, from the first row) and
  * recomputes the SHA-256 chain locally with audit_chain.c, the same code
  * the daemon's audit_verify() runs, so a client and a server can never
- * disagree about the format.
+ * disagree about the format.  It and `audit export` page the export
+ * (?after=ID), so a trail of any size passes with one page in memory.
  *
  * What it deliberately does not do: retry a call (an approval must not
  * be sent twice unasked), keep a session, or read the database.
@@ -1018,62 +1019,177 @@ ctl_on_verify_line(struct audit_chain *ch, const char *line, size_t n,
 	return rv;
 }
 
+/* ctl_on_verify_feed: the JSON lines data[0..len) through the chain. */
+static int
+ctl_on_verify_feed(struct audit_chain *ch, const char *data, size_t len,
+    int64_t *bad_id, const char **why)
+{
+	const char *p = data, *end = data + len, *nl;
+	size_t      n;
+	int         rv = 0;
+
+	while (rv == 0 && p < end) {
+		nl = memchr(p, '\n', (size_t) (end - p));
+		n = nl != NULL ? (size_t) (nl - p) : (size_t) (end - p);
+		if (n > 0)
+			rv = ctl_on_verify_line(ch, p, n, bad_id, why);
+		p += n + 1;
+	}
+	return rv;
+}
+
 int
 ctl_online_verify(const char *data, size_t len, int64_t *rows, int64_t *bad_id,
     const char **why)
 {
 	struct audit_chain ch;
-	const char        *p = data, *end = data + len, *nl;
-	size_t             n;
-	int                rv = 0;
+	int                rv;
 
 	*rows = *bad_id = 0;
 	*why = NULL;
 	if (audit_chain_init(&ch) != 0)
 		return MOD_EINTERNAL;
-	while (rv == 0 && p < end) {
-		nl = memchr(p, '\n', (size_t) (end - p));
-		n = nl != NULL ? (size_t) (nl - p) : (size_t) (end - p);
-		if (n > 0)
-			rv = ctl_on_verify_line(&ch, p, n, bad_id, why);
-		p += n + 1;
-	}
+	rv = ctl_on_verify_feed(&ch, data, len, bad_id, why);
 	*rows = ch.rows;
 	return rv;
+}
+
+int
+ctl_online_last_id(const char *data, size_t len, bool csv, int64_t *id)
+{
+	const char *line, *end = data + len;
+	json_t     *o;
+	char        num[24];
+	size_t      n;
+
+	while (end > data && end[-1] == '\n')
+		end--;
+	for (line = end; line > data && line[-1] != '\n'; line--)
+		;
+	*id = 0;
+	if (line == end || (csv && line == data))
+		return MOD_ENOENT; /* no rows (a CSV page: the header alone) */
+	if (csv) {
+		for (n = 0;
+		     line + n < end && line[n] != ',' && n + 1 < sizeof(num);
+		     n++)
+			num[n] = line[n];
+		num[n] = '\0';
+		return mod_strtonum(num, 1, INT64_MAX, id) == 0 ? 0
+		                                                : MOD_EINVAL;
+	}
+	o = json_loadb(line, (size_t) (end - line), 0, NULL);
+	*id = json_integer_value(json_object_get(o, "id"));
+	json_decref(o);
+	return *id > 0 ? 0 : MOD_EINVAL;
+}
+
+/* What to do with each page of a paged export; non-zero stops. */
+typedef int (*ctl_on_page_fn)(void *arg, const char *data, size_t len);
+
+/* ctl_on_page_get: GET base&after=after into rep. */
+static int
+ctl_on_page_get(
+    struct ctl_on *o, const char *base, int64_t after, struct ctl_reply *rep)
+{
+	struct buf path;
+	char       num[24];
+	int        rv;
+
+	snprintf(num, sizeof(num), "%lld", (long long) after);
+	if ((rv = ctl_on_path(&path, base, NULL, NULL)) != 0)
+		return rv;
+	if (ctl_path_add(&path, "after", num) != 0)
+		rv = ctl_on_fail("the request path is too long");
+	else
+		rv = ctl_on_call_max(
+		    o, "GET", &path, NULL, MOD_MAX_AUDIT_PAGE_BYTES, rep);
+	buf_free(&path);
+	return rv;
+}
+
+/*
+ * ctl_on_pages: a whole export, however large, page by page (GET
+ * base&after=ID, doc/api.md): each page to fn, until an empty one.  Only
+ * one page is held at a time.  Returns 0, what fn returned to stop, or
+ * the exit status of a failure (printed).
+ */
+static int
+ctl_on_pages(
+    struct ctl_on *o, const char *base, bool csv, ctl_on_page_fn fn, void *arg)
+{
+	struct ctl_reply rep;
+	const char      *data;
+	int64_t          after = 0, last = 0;
+	int              rv, stop;
+
+	for (;;) {
+		if ((rv = ctl_on_page_get(o, base, after, &rep)) != 0)
+			return rv;
+		data = rep.body.data != NULL ? rep.body.data : "";
+		if ((stop = fn(arg, data, rep.body.len)) == 0)
+			rv = ctl_online_last_id(
+			    data, rep.body.len, csv, &last);
+		ctl_reply_free(&rep);
+		if (stop != 0)
+			return stop;
+		if (rv == MOD_ENOENT)
+			return 0;
+		if (rv != 0 || last <= after) /* no progress: never loop */
+			return ctl_on_fail(
+			    "a page of the export is malformed");
+		after = last;
+	}
+}
+
+/* The state of `audit verify` across pages. */
+struct ctl_on_verify {
+	struct audit_chain ch;
+	int64_t            bad_id;
+	const char        *why;
+	bool               broken;
+};
+
+static int
+ctl_on_verify_page(void *arg, const char *data, size_t len)
+{
+	struct ctl_on_verify *v = arg;
+
+	if (ctl_on_verify_feed(&v->ch, data, len, &v->bad_id, &v->why) != 0)
+		v->broken = true;
+	return v->broken ? 1 : 0;
 }
 
 static int
 ctl_on_audit_verify(struct ctl_on *o, int argc, char **argv)
 {
-	struct ctl_reply rep;
-	struct buf       path;
-	const char      *why;
-	int64_t          rows, bad;
-	int              rv;
+	struct ctl_on_verify v = { 0 };
+	int                  rv;
 
 	(void) argv;
 	if (argc != 0)
 		return ctl_on_usage("audit verify");
-	if ((rv = ctl_on_path(
-	         &path, "/v1/audit/export?format=jsonl", NULL, NULL))
-	    != 0)
-		return rv;
-	rv = ctl_on_call_max(
-	    o, "GET", &path, NULL, MOD_MAX_AUDIT_EXPORT_BYTES, &rep);
-	buf_free(&path);
-	if (rv != 0)
-		return rv;
-	rv = ctl_online_verify(rep.body.data != NULL ? rep.body.data : "",
-	    rep.body.len, &rows, &bad, &why);
-	ctl_reply_free(&rep);
-	if (rv == MOD_EINTERNAL)
+	if (audit_chain_init(&v.ch) != 0)
 		return ctl_on_fail("libsodium failed to start");
+	rv = ctl_on_pages(
+	    o, "/v1/audit/export?format=jsonl", false, ctl_on_verify_page, &v);
+	if (v.broken) {
+		printf("audit chain BROKEN at row %lld: %s\n",
+		    (long long) v.bad_id, v.why);
+		return 1;
+	}
 	if (rv == 0)
-		printf("audit chain OK: %lld rows\n", (long long) rows);
-	else
-		printf("audit chain BROKEN at row %lld: %s\n", (long long) bad,
-		    why);
-	return rv == 0 ? 0 : 1;
+		printf("audit chain OK: %lld rows\n", (long long) v.ch.rows);
+	return rv;
+}
+
+static int
+ctl_on_export_page(void *arg, const char *data, size_t len)
+{
+	(void) arg;
+	if (fwrite(data, 1, len, stdout) != len)
+		return ctl_on_fail("could not write the export");
+	return 0;
 }
 
 static int
@@ -1081,28 +1197,23 @@ ctl_on_audit_export(struct ctl_on *o, int argc, char **argv)
 {
 	static const char *const spec[]
 	    = { "--since=", "--until=", "--format=", NULL };
-	struct ctl_args  a;
-	struct ctl_reply rep;
-	struct buf       path;
-	int              rv;
+	struct ctl_args a;
+	struct buf      path;
+	int             rv;
 
 	if (ctl_args_parse(&a, spec, 0, argc, argv) != 0) {
 		return ctl_on_usage("audit export [--since T] [--until T] "
 		                    "[--format jsonl|csv]");
 	}
-	if ((rv = ctl_on_path(&path, "/v1/audit/export", NULL, NULL)) == 0) {
-		if (ctl_args_query(&a, &path) != 0)
-			rv = ctl_on_fail("the request path is too long");
-		else
-			rv = ctl_on_call_max(o, "GET", &path, NULL,
-			    MOD_MAX_AUDIT_EXPORT_BYTES, &rep);
-		if (rv == 0) {
-			fwrite(rep.body.data != NULL ? rep.body.data : "", 1,
-			    rep.body.len, stdout);
-			ctl_reply_free(&rep);
-		}
-		buf_free(&path);
-	}
+	if ((rv = ctl_on_path(&path, "/v1/audit/export", NULL, NULL)) != 0)
+		return rv;
+	if (ctl_args_query(&a, &path) != 0)
+		rv = ctl_on_fail("the request path is too long");
+	else
+		rv = ctl_on_pages(o, buf_cstr(&path),
+		    strstr(buf_cstr(&path), "format=csv") != NULL,
+		    ctl_on_export_page, NULL);
+	buf_free(&path);
 	return rv;
 }
 

@@ -5,6 +5,7 @@
 #ifndef MODERD_CTL_ONLINE_H
 #define MODERD_CTL_ONLINE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -23,6 +24,14 @@ int ctl_online_main(int argc, char **argv);
 
 /* ctl_online_usage: the online commands' usage lines, for moderctl's. */
 void ctl_online_usage(FILE *fp);
+
+/*
+ * ctl_online_last_id: the id of the last row of a page of an audit
+ * export (JSON lines, or CSV when csv).  Returns 0 with *id, MOD_ENOENT
+ * when the page has no rows (empty, or a CSV header alone), or
+ * MOD_EINVAL when the last line has no readable id.
+ */
+int ctl_online_last_id(const char *data, size_t len, bool csv, int64_t *id);
 
 /*
  * ctl_online_verify: walk an audit export in JSON lines (data[0..len),

@@ -166,7 +166,7 @@ rule_guard_classify(struct rule_pattern *p)
 
 /* rule_guard_fold: ICU's simple case folding, which maps ASCII to ASCII
  * lower case (the common case is spared a table lookup). */
-static UChar32
+static inline UChar32
 rule_guard_fold(UChar32 c)
 {
 	if (c < 0x80)
@@ -182,7 +182,7 @@ enum rule_guard_class {
 };
 
 /* rule_guard_class_of: c's class (see the essay). */
-static enum rule_guard_class
+static inline enum rule_guard_class
 rule_guard_class_of(UChar32 c)
 {
 	UVersionInfo age;
@@ -261,20 +261,16 @@ rule_guard_word_end(struct rule_guard_scan *sc, struct rule_guard_stats *st)
 	sc->have_prev = true;
 }
 
-/* rule_guard_char: the code point c, bytes [at, end) of the string. */
-static void
-rule_guard_char(struct rule_guard_scan *sc, struct rule_guard_stats *st,
-    int32_t at, int32_t end, UChar32 c)
+/* rule_guard_step: the next code point, bytes [at, end) of the string,
+ * folded to f and of class k. */
+static inline void
+rule_guard_step(struct rule_guard_scan *sc, struct rule_guard_stats *st,
+    int32_t at, int32_t end, UChar32 f, enum rule_guard_class k)
 {
-	UChar32               f = rule_guard_fold(c);
-	enum rule_guard_class k = rule_guard_class_of(c);
-
 	sc->run = (f == sc->prev_fold) ? sc->run + 1 : 1;
 	sc->prev_fold = f;
 	if (sc->run > st->run)
 		st->run = sc->run;
-	if (k == RULE_GUARD_C_UNK)
-		st->word_unknown = true;
 	if (k != RULE_GUARD_C_WORD) {
 		rule_guard_word_end(sc, st);
 		return;
@@ -287,7 +283,20 @@ rule_guard_char(struct rule_guard_scan *sc, struct rule_guard_stats *st,
 	sc->word.chars++;
 }
 
-/* rule_guard_string: measure one string into st. */
+/* rule_guard_char: the non-ASCII code point c, bytes [at, end). */
+static void
+rule_guard_char(struct rule_guard_scan *sc, struct rule_guard_stats *st,
+    int32_t at, int32_t end, UChar32 c)
+{
+	enum rule_guard_class k = rule_guard_class_of(c);
+
+	if (k == RULE_GUARD_C_UNK)
+		st->word_unknown = true;
+	rule_guard_step(sc, st, at, end, rule_guard_fold(c), k);
+}
+
+/* rule_guard_string: measure one string into st.  ASCII, nearly all of
+ * most posts, takes the inline path: folding and \w by arithmetic. */
 static void
 rule_guard_string(const char *s, size_t len, struct rule_guard_stats *st)
 {
@@ -304,6 +313,12 @@ rule_guard_string(const char *s, size_t len, struct rule_guard_stats *st)
 	while (i < n) {
 		int32_t at = i;
 
+		if (u[i] < 0x80) {
+			i++;
+			rule_guard_step(&sc, st, at, i, rule_guard_fold(u[at]),
+			    rule_guard_class_of(u[at]));
+			continue;
+		}
 		U8_NEXT(u, i, n, c);
 		if (c < 0) {
 			st->run = UINT32_MAX;
