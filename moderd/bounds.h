@@ -9,6 +9,8 @@
 
 /* errors */
 #define MOD_MAX_ERR_BYTES 512 /* one error message */
+#define MOD_LOG_FLOOD_BURST_COUNT 20 /* lines of one flood class at once */
+#define MOD_LOG_FLOOD_PER_S 5 /* then lines a second (log_flood) */
 #define MOD_MAX_ERRORS_COUNT 1000 /* errors kept per errlist */
 
 /* events */

@@ -565,7 +565,8 @@ http_body_begin(struct http_request *r)
 			metrics_event_in(PIPE_SRC_WEBHOOK);
 			metrics_rejected(METRICS_REJ_TOO_LARGE);
 		}
-		log_info("http: %s %s: body of %lld bytes over the limit",
+		log_flood(LOG_FLOOD_REFUSED,
+		    "http: %s %s: body of %lld bytes over the limit",
 		    r->method, r->path, (long long) len);
 		http_reply_error(
 		    r, 413, "too_large", "request body over %zu bytes", max);
@@ -786,7 +787,8 @@ http_post_webhook(struct http_request *r)
 
 	if (http_webhook_check(h, sig, r) != 0) {
 		metrics_rejected(METRICS_REJ_BAD_SIGNATURE);
-		log_info("http: webhook: %s signature, refused",
+		log_flood(LOG_FLOOD_REFUSED,
+		    "http: webhook: %s signature, refused",
 		    sig == NULL ? "missing" : "bad");
 		http_reply_error(
 		    r, 401, "unauthorized", "missing or bad X-Hub-Signature");

@@ -109,8 +109,9 @@ intake_take(struct intake_sock *s, nng_msg *msg, char **data, size_t *len)
 
 	if (n > MOD_MAX_EVENT_BYTES) {
 		metrics_rejected(METRICS_REJ_TOO_LARGE);
-		log_info("intake %s: message of %zu bytes over the limit of "
-		         "%d, rejected",
+		log_flood(LOG_FLOOD_REJECT,
+		    "intake %s: message of %zu bytes over the limit of "
+		    "%d, rejected",
 		    s->name, n, MOD_MAX_EVENT_BYTES);
 		return MOD_ETOOBIG;
 	}

@@ -200,8 +200,9 @@ stream_submit(struct stream *st, const char *data, size_t len)
 	}
 	metrics_rejected(
 	    rv == MOD_ETOOBIG ? METRICS_REJ_TOO_LARGE : METRICS_REJ_OTHER);
-	log_warnx("stream %s: event of %zu bytes not accepted: %s", st->name,
-	    len, mod_strerror(rv));
+	log_flood(LOG_FLOOD_REJECT,
+	    "stream %s: event of %zu bytes not accepted: %s", st->name, len,
+	    mod_strerror(rv));
 }
 
 static void
@@ -218,8 +219,9 @@ stream_on_event(void *arg, const struct sse_event *ev)
 	if (ev->len == 0) {
 		STREAM_INC(st, rejected);
 		metrics_rejected(METRICS_REJ_MALFORMED);
-		log_warnx("stream %s: %s event without data, dropped",
-		    st->name, ev->type);
+		log_flood(LOG_FLOOD_REJECT,
+		    "stream %s: %s event without data, dropped", st->name,
+		    ev->type);
 		return;
 	}
 	stream_submit(st, ev->data, ev->len);
@@ -236,16 +238,19 @@ stream_on_reject(void *arg, enum sse_reject why)
 	                                        : METRICS_REJ_TOO_LARGE);
 	switch (why) {
 	case SSE_REJECT_LINE:
-		log_warnx("stream %s: line over %zu bytes, event dropped",
-		    st->name, st->sse.max_line_bytes);
+		log_flood(LOG_FLOOD_REJECT,
+		    "stream %s: line over %zu bytes, event dropped", st->name,
+		    st->sse.max_line_bytes);
 		break;
 	case SSE_REJECT_DATA:
-		log_warnx("stream %s: event data over %zu bytes, dropped",
-		    st->name, st->sse.max_data_bytes);
+		log_flood(LOG_FLOOD_REJECT,
+		    "stream %s: event data over %zu bytes, dropped", st->name,
+		    st->sse.max_data_bytes);
 		break;
 	default:
-		log_warnx("stream %s: event type over %d bytes or with a "
-		          "NUL, dropped",
+		log_flood(LOG_FLOOD_REJECT,
+		    "stream %s: event type over %d bytes or with a "
+		    "NUL, dropped",
 		    st->name, MOD_MAX_SSE_TYPE_BYTES);
 		break;
 	}

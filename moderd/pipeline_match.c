@@ -153,8 +153,8 @@ pipe_reject(struct pipe_item *it, int code, const char *msg)
 	r->raw = it->data;
 	r->rawlen = it->len;
 	metrics_rejected(metrics_reason_from_pipe(r->reject));
-	log_info("pipeline: %s %s: rejected event (%s): %s", r->source,
-	    it->name, pipeline_reject_name(r->reject), msg);
+	log_flood(LOG_FLOOD_REJECT, "pipeline: %s %s: rejected event (%s): %s",
+	    r->source, it->name, pipeline_reject_name(r->reject), msg);
 	return PIPE_DONE_STORE;
 }
 
@@ -424,7 +424,8 @@ pipe_log_verdict(const struct pipe_item *it, const struct event *ev,
 		metrics_rule_unevaluated_name(v->uneval[i].rule);
 
 	for (i = 0; i < v->nuneval; i++)
-		log_warnx("event %s %s: %s could not be evaluated (%s)",
+		log_flood(LOG_FLOOD_UNEVAL,
+		    "event %s %s: %s could not be evaluated (%s)",
 		    event_kind_name(ev->kind), ev->object_id,
 		    v->uneval[i].rule, v->uneval[i].reason);
 	if (action != RULE_A_NONE)

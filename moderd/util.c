@@ -400,6 +400,15 @@ mod_time_clock(const char **pp, int64_t *secs, int64_t *ms)
 	return 0;
 }
 
+int64_t
+mod_mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 int
 mod_parse_time(const char *s, int64_t *ms)
 {

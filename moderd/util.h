@@ -42,6 +42,10 @@ int mod_parse_duration(const char *s, int64_t *secs) MOD_MUSTCHECK;
 /* mod_parse_size: "512", "64k", "16m", "1g" to bytes. */
 int mod_parse_size(const char *s, int64_t *bytes) MOD_MUSTCHECK;
 
+/* mod_mono_ms: CLOCK_MONOTONIC in milliseconds, for intervals and
+ * deadlines (never for times shown or stored). */
+int64_t mod_mono_ms(void);
+
 /*
  * mod_parse_time: ISO 8601 / RFC 3339 timestamp as Mastodon writes it
  * ("2023-10-26T13:34:00.351Z", "2023-08-05", offsets "+02:00") to
