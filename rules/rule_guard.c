@@ -181,6 +181,14 @@ enum rule_guard_class {
 	RULE_GUARD_C_UNK
 };
 
+/* rule_guard_ascii_word: b (< 0x80) is a \w character. */
+static inline bool
+rule_guard_ascii_word(uint8_t b)
+{
+	return ((b | 0x20) >= 'a' && (b | 0x20) <= 'z')
+	    || (b >= '0' && b <= '9') || b == '_';
+}
+
 /* rule_guard_class_of: c's class (see the essay). */
 static inline enum rule_guard_class
 rule_guard_class_of(UChar32 c)
@@ -188,10 +196,8 @@ rule_guard_class_of(UChar32 c)
 	UVersionInfo age;
 
 	if (c < 0x80)
-		return ((c | 0x20) >= 'a' && (c | 0x20) <= 'z')
-		        || (c >= '0' && c <= '9') || c == '_'
-		    ? RULE_GUARD_C_WORD
-		    : RULE_GUARD_C_SEP;
+		return rule_guard_ascii_word((uint8_t) c) ? RULE_GUARD_C_WORD
+		                                          : RULE_GUARD_C_SEP;
 	u_charAge(c, age);
 	if (age[0] > 14 || u_charType(c) == U_UNASSIGNED)
 		return RULE_GUARD_C_UNK;
@@ -295,14 +301,58 @@ rule_guard_char(struct rule_guard_scan *sc, struct rule_guard_stats *st,
 	rule_guard_step(sc, st, at, end, rule_guard_fold(c), k);
 }
 
-/* rule_guard_string: measure one string into st.  ASCII, nearly all of
- * most posts, takes the inline path: folding and \w by arithmetic. */
+/*
+ * rule_guard_ascii: the run of ASCII bytes from i, as rule_guard_step()
+ * would take them one by one, with the state in registers and a branch
+ * only where a word starts or ends.  Returns where the run stops.
+ */
+static int32_t
+rule_guard_ascii(struct rule_guard_scan *sc, struct rule_guard_stats *st,
+    int32_t i, int32_t n)
+{
+	const uint8_t *u = sc->s;
+	UChar32        prev = sc->prev_fold, f;
+	uint32_t       run = sc->run, best = st->run;
+	int32_t        seg = i; /* where the word's ASCII part began */
+	bool           in = sc->in_word, w;
+
+	for (; i < n && u[i] < 0x80; i++) {
+		f = rule_guard_fold(u[i]);
+		w = rule_guard_ascii_word(u[i]);
+		run = f == prev ? run + 1 : 1;
+		best = run > best ? run : best;
+		prev = f;
+		if (w == in)
+			continue;
+		if ((in = w)) {
+			sc->word = (struct rule_guard_word) { i, 0, 0 };
+			seg = i;
+			continue;
+		}
+		sc->word.chars += (uint32_t) (i - seg);
+		sc->word.bytes = i - sc->word.at;
+		sc->in_word = true;
+		rule_guard_word_end(sc, st);
+	}
+	if (in) {
+		sc->word.chars += (uint32_t) (i - seg);
+		sc->word.bytes = i - sc->word.at;
+	}
+	sc->in_word = in;
+	sc->prev_fold = prev;
+	sc->run = run;
+	st->run = best;
+	return i;
+}
+
+/* rule_guard_string: measure one string into st.  Runs of ASCII, nearly
+ * all of most posts, go through rule_guard_ascii(). */
 static void
 rule_guard_string(const char *s, size_t len, struct rule_guard_stats *st)
 {
 	const uint8_t         *u = (const uint8_t *) s;
 	struct rule_guard_scan sc = { .s = u, .prev_fold = -1 };
-	int32_t                i = 0, n = (int32_t) len;
+	int32_t                i = 0, n = (int32_t) len, at;
 	UChar32                c;
 
 	if (len > INT32_MAX) {
@@ -310,15 +360,8 @@ rule_guard_string(const char *s, size_t len, struct rule_guard_stats *st)
 		st->word_unknown = true;
 		return;
 	}
-	while (i < n) {
-		int32_t at = i;
-
-		if (u[i] < 0x80) {
-			i++;
-			rule_guard_step(&sc, st, at, i, rule_guard_fold(u[at]),
-			    rule_guard_class_of(u[at]));
-			continue;
-		}
+	while ((i = rule_guard_ascii(&sc, st, i, n)) < n) {
+		at = i;
 		U8_NEXT(u, i, n, c);
 		if (c < 0) {
 			st->run = UINT32_MAX;
