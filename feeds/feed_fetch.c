@@ -71,15 +71,6 @@ fetch_init(void)
 		fetch_init_rv = MOD_EINTERNAL;
 }
 
-static int64_t
-fetch_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static bool
 fetch_set(const char *s)
 {
@@ -260,7 +251,7 @@ static int
 fetch_remaining(
     const struct fetch_http *f, const char *url, long *ms, struct mod_err *err)
 {
-	int64_t left = f->deadline_ms - fetch_now_ms();
+	int64_t left = f->deadline_ms - mod_mono_ms();
 
 	if (left <= 0)
 		return mod_errf(err, MOD_ETIMEDOUT, "%s: timed out", url);
@@ -474,7 +465,7 @@ fetch_handle_new(struct fetch_http *f, const struct feed_fetch_opts *o)
 	f->o = o;
 	if (t > MOD_FEED_FETCH_MAX_TIMEOUT_MS)
 		t = MOD_FEED_FETCH_MAX_TIMEOUT_MS;
-	f->deadline_ms = fetch_now_ms() + t;
+	f->deadline_ms = mod_mono_ms() + t;
 	buf_init(&f->body, 1);
 	if ((f->h = curl_easy_init()) == NULL)
 		return MOD_EINTERNAL;

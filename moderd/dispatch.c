@@ -117,15 +117,6 @@ dispatch_curl_global(void)
 	dispatch_curl_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
 }
 
-static int64_t
-dispatch_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* ---- waking and sleeping ---- */
 
 static bool
@@ -477,7 +468,7 @@ dispatch_workers_open(struct dispatch *d)
 	d->w = xcalloc(d->nw, sizeof(*d->w));
 	for (i = 0; i < d->nw; i++) {
 		d->w[i].d = d;
-		d->w[i].rng = ((uint64_t) dispatch_now_ms() + i + 1)
+		d->w[i].rng = ((uint64_t) mod_mono_ms() + i + 1)
 		        * 0x9E3779B97F4A7C15ULL
 		    | 1;
 		if ((rv = store_open(

@@ -506,15 +506,6 @@ struct feedsync_sched {
 	size_t          ndue;
 };
 
-static int64_t
-fs_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* fs_jitter: ms plus or minus up to MOD_FEED_JITTER_PCT percent. */
 static int64_t
 fs_jitter(int64_t ms)
@@ -598,7 +589,7 @@ fs_run_due(struct feedsync_sched *s, const struct conf *c, int64_t now)
 		    ? d->fails + 1
 		    : 0;
 		feedsync_result_free(&r);
-		d->next_ms = fs_now_ms() + fs_delay(d->refresh_ms, d->fails);
+		d->next_ms = mod_mono_ms() + fs_delay(d->refresh_ms, d->fails);
 		return now; /* look again at once: others may be due */
 	}
 	return next;
@@ -612,7 +603,7 @@ fs_wait_until(struct feedsync_sched *s, int64_t at)
 	ts.tv_sec = (time_t) (at / 1000);
 	ts.tv_nsec = (long) (at % 1000) * 1000000;
 	pthread_mutex_lock(&s->mu);
-	while (!s->stop && fs_now_ms() < at)
+	while (!s->stop && mod_mono_ms() < at)
 		if (pthread_cond_timedwait(&s->cv, &s->mu, &ts) != 0)
 			break;
 	pthread_mutex_unlock(&s->mu);
@@ -639,15 +630,17 @@ fs_thread(void *arg)
 	while (!fs_stopping(s)) {
 		if (s->db == NULL
 		    && store_open(s->dsn, s->stmt_timeout_ms, &s->db) != 0) {
-			fs_wait_until(s, fs_now_ms() + MOD_STORE_RETRY_MAX_MS);
+			fs_wait_until(
+			    s, mod_mono_ms() + MOD_STORE_RETRY_MAX_MS);
 			continue;
 		}
 		if ((c = conf_get()) == NULL) {
-			fs_wait_until(s, fs_now_ms() + MOD_FEED_SCHED_IDLE_MS);
+			fs_wait_until(
+			    s, mod_mono_ms() + MOD_FEED_SCHED_IDLE_MS);
 			continue;
 		}
-		fs_due_sync(s, c, fs_now_ms());
-		at = fs_run_due(s, c, fs_now_ms());
+		fs_due_sync(s, c, mod_mono_ms());
+		at = fs_run_due(s, c, mod_mono_ms());
 		conf_put(c);
 		fs_wait_until(s, at);
 	}

@@ -113,15 +113,6 @@ stream_curl_global(void)
 	stream_curl_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
 }
 
-static int64_t
-stream_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* ---- lifetime ---- */
 
 static void
@@ -287,7 +278,7 @@ stream_headers_done(struct stream *st)
 	if (code < 200 || code > 299 || !st->ctype_ok)
 		return false; /* classified in stream_outcome() */
 	st->established = true;
-	st->est_ms = st->last_ms = stream_now_ms();
+	st->est_ms = st->last_ms = mod_mono_ms();
 	STREAM_INC(st, connections);
 	log_info("stream %s: connected", st->name);
 	return true;
@@ -318,7 +309,7 @@ stream_on_body(char *buf, size_t size, size_t nitems, void *arg)
 	if (atomic_load(&st->stopping) || !st->established)
 		return 0; /* aborts the transfer */
 	atomic_fetch_add_explicit(&st->bytes, len, memory_order_relaxed);
-	st->last_ms = stream_now_ms();
+	st->last_ms = mod_mono_ms();
 	sse_feed(&st->sse, buf, len);
 	return len;
 }
@@ -458,7 +449,7 @@ stream_new(const struct conf_stream *sc, struct pipeline *p,
 	    = stream_opt(o->connect_timeout_ms, MOD_STREAM_CONNECT_TIMEOUT_MS);
 	st->p = p;
 	st->submit = o->submit ? o->submit : pipeline_submit;
-	st->rng = (uint64_t) stream_now_ms() * 0x9E3779B97F4A7C15ULL
+	st->rng = (uint64_t) mod_mono_ms() * 0x9E3779B97F4A7C15ULL
 	    ^ (uint64_t) (uintptr_t) st;
 	st->rng |= 1; /* xorshift needs a non-zero state */
 	sse_init(&st->sse, MOD_MAX_EVENT_BYTES, MOD_MAX_SSE_LINE_BYTES,

@@ -63,15 +63,6 @@ hpg_err(struct harness_pg *pg, const char *fmt, ...)
 	fprintf(stderr, "harness_pg: %s\n", pg->err);
 }
 
-static int64_t
-hpg_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void
 hpg_sleep_ms(int ms)
 {
@@ -156,14 +147,14 @@ hpg_spawn(struct harness_pg *pg, const struct hpg_run *run, char *const *argv,
 static int
 hpg_wait(pid_t pid, int64_t ms, int *status)
 {
-	int64_t end = hpg_now_ms() + ms;
+	int64_t end = mod_mono_ms() + ms;
 	pid_t   r;
 
 	for (;;) {
 		r = waitpid(pid, status, WNOHANG);
 		if (r == pid || (r == -1 && errno != EINTR))
 			return 0;
-		if (hpg_now_ms() >= end)
+		if (mod_mono_ms() >= end)
 			return -1;
 		hpg_sleep_ms(HPG_POLL_MS);
 	}
@@ -263,7 +254,7 @@ hpg_initdb(struct harness_pg *pg)
 static int
 hpg_ready(struct harness_pg *pg)
 {
-	int64_t end = hpg_now_ms() + HARNESS_PG_START_MS;
+	int64_t end = mod_mono_ms() + HARNESS_PG_START_MS;
 	char    tail[HPG_LOG_TAIL_BYTES];
 	int     status;
 
@@ -275,7 +266,7 @@ hpg_ready(struct harness_pg *pg)
 			    tail);
 			return -1;
 		}
-		if (hpg_now_ms() >= end) {
+		if (mod_mono_ms() >= end) {
 			hpg_tail(pg, "postgres.log", tail, sizeof(tail));
 			hpg_err(pg, "postgres not ready after %d ms: %s",
 			    HARNESS_PG_START_MS, tail);
