@@ -17,9 +17,10 @@
  * wait rather than making stored events wait longer and longer; and the
  * matchers run at a lower priority than the writer (pipe_worker_nice), so
  * under load the latency-bound work is not starved by the CPU-bound work.
- * Batches are whatever is queued when the writer is ready (at most
- * db_batch_count, waiting at most db_batch_ms for more): small when the
- * load is light, large when it is not.
+ * Batches are whatever queued while the writer stored the previous one
+ * (at most db_batch_count; group commit, no timer): small when the load
+ * is light, large when it is not.  Only a writer that was idle waits up
+ * to db_batch_ms for more, never for a batch whose sender waits.
  *
  * When the database fails, the writer keeps the batch and retries with
  * backoff, except for events whose sender is waiting for an answer (rep,
@@ -91,15 +92,6 @@ const char *
 pipeline_source_name(enum pipe_source src)
 {
 	return (unsigned) src < PIPE_SRC_COUNT ? pipe_source_names[src] : "?";
-}
-
-int64_t
-pipe_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static void
@@ -195,7 +187,7 @@ static void
 pipe_finish(struct pipeline *p, struct pipe_item *it, int rc, const char *msg)
 {
 	if (rc == 0)
-		metrics_observe_latency((double) (pipe_now_ms() - it->t0_ms));
+		metrics_observe_latency((double) (mod_mono_ms() - it->t0_ms));
 	pipe_item_done(it, rc, msg);
 	pipe_item_free(it);
 	pthread_mutex_lock(&p->mu);
@@ -285,30 +277,55 @@ pipe_worker(void *arg)
 	return NULL;
 }
 
-/* Collect a batch: wait for the first item, then up to batch_ms more. */
+/* Move queued events into batch after its first n, up to batch_count.
+ * Returns the new size.  Under p->mu. */
+static size_t
+pipe_take_queued(struct pipeline *p, struct pipe_item **batch, size_t n)
+{
+	while (p->out.n > 0 && n < p->batch_count)
+		batch[n++] = pipe_fifo_pop(&p->out);
+	pthread_cond_broadcast(&p->out_room);
+	return n;
+}
+
+/* Does a sender wait for one of the n events of batch? */
+static bool
+pipe_batch_waited_for(struct pipe_item *const *batch, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (pipe_item_sender_waits(batch[i]))
+			return true;
+	return false;
+}
+
+/*
+ * Collect a batch.  Events that queued while the previous batch was
+ * being stored are taken at once, with no timer (group commit: the
+ * batch is as large as the load makes it).  Only a batch begun by an
+ * idle writer waits, up to batch_ms, for company, and not when a sender
+ * waits for one of its events: that would only add to its wait.
+ */
 static size_t
 pipe_take_batch(struct pipeline *p, struct pipe_item **batch)
 {
 	struct timespec until;
-	size_t          n = 0;
-	bool            timed = false;
+	size_t          n;
+	bool            idle = false;
 
 	pthread_mutex_lock(&p->mu);
-	for (;;) {
-		while (p->out.n > 0 && n < p->batch_count)
-			batch[n++] = pipe_fifo_pop(&p->out);
-		if (n > 0)
-			pthread_cond_broadcast(&p->out_room);
-		if (n == p->batch_count || p->workers_done == p->nworkers)
-			break;
-		if (n > 0 && (p->batch_ms == 0 || timed))
-			break;
-		if (n > 0) {
-			until = pipe_deadline(p->batch_ms);
-			timed = true;
-			pthread_cond_timedwait(&p->out_avail, &p->mu, &until);
-		} else
-			pthread_cond_wait(&p->out_avail, &p->mu);
+	while (p->out.n == 0 && p->workers_done < p->nworkers) {
+		idle = true;
+		pthread_cond_wait(&p->out_avail, &p->mu);
+	}
+	n = pipe_take_queued(p, batch, 0);
+	if (idle && n > 0 && n < p->batch_count && p->batch_ms > 0
+	    && !pipe_batch_waited_for(batch, n)
+	    && p->workers_done < p->nworkers) {
+		until = pipe_deadline(p->batch_ms);
+		pthread_cond_timedwait(&p->out_avail, &p->mu, &until);
+		n = pipe_take_queued(p, batch, n);
 	}
 	pthread_mutex_unlock(&p->mu);
 	return n;
@@ -321,7 +338,7 @@ pipe_draining_expired(struct pipeline *p)
 
 	pthread_mutex_lock(&p->mu);
 	expired = p->drain_deadline_ms != 0
-	    && pipe_now_ms() >= p->drain_deadline_ms;
+	    && mod_mono_ms() >= p->drain_deadline_ms;
 	pthread_mutex_unlock(&p->mu);
 	return expired;
 }
@@ -415,9 +432,9 @@ pipe_write_batch(struct pipeline *p, struct pipe_item **batch, size_t n,
 	while (n > 0) {
 		for (i = 0; i < n; i++)
 			res[i] = pipe_item_result(batch[i]);
-		t0 = pipe_now_ms();
+		t0 = mod_mono_ms();
 		if (p->store(p->store_arg, res, n) == 0) {
-			pipe_adapt(p, n, pipe_now_ms() - t0);
+			pipe_adapt(p, n, mod_mono_ms() - t0);
 			break;
 		}
 		n = pipe_fail_waiting(p, batch, n, pipe_draining_expired(p));
@@ -521,7 +538,7 @@ pipeline_free(struct pipeline *p, int64_t drain_ms)
 		return;
 	pthread_mutex_lock(&p->mu);
 	p->closing = true;
-	p->drain_deadline_ms = pipe_now_ms() + (drain_ms > 0 ? drain_ms : 1);
+	p->drain_deadline_ms = mod_mono_ms() + (drain_ms > 0 ? drain_ms : 1);
 	pthread_cond_broadcast(&p->in_avail);
 	pthread_cond_broadcast(&p->not_full);
 	pthread_mutex_unlock(&p->mu);

@@ -40,8 +40,6 @@ void pipe_matcher_reset(struct pipe_matcher *pm, struct ruleset *rs);
 /* pipe_match: run one event through the rules, filling its result. */
 enum pipe_done pipe_match(struct pipe_matcher *pm, struct pipe_item *it);
 
-int64_t pipe_now_ms(void);
-
 /* The items of a queue are linked through this field. */
 struct pipe_item {
 	struct pipe_item  *next;

@@ -41,7 +41,7 @@ pipe_item_new(enum pipe_source src, const char *name, char *data, size_t len,
 	mod_strlcpy(it->name, name ? name : "", sizeof(it->name));
 	it->done = done;
 	it->arg = arg;
-	it->t0_ms = pipe_now_ms();
+	it->t0_ms = mod_mono_ms();
 	return it;
 }
 

@@ -42,7 +42,8 @@
  * Output: one `bench daemon ...` line (`bench daemon-paced ...` with
  * --rate) with the headline figures (p99_ms is the p99 of replies that
  * stored a proposal, rss_kb the highest sample, ratio_vs_pipeline the
- * rate over --pipeline-rate), then -latency, -rss, -trend (events/s in
+ * rate over --pipeline-rate), then -latency, -lat-trend (the stored p99
+ * in each tenth of the window), -rss, -trend (events/s in
  * the same two windows as the RSS averages), -detail and -cpu lines.  Exit
  * status 1 if moderd could not be reached, an event was lost (not handled
  * within BENCH_DRAIN_MS), or a request failed.
@@ -90,6 +91,7 @@
 #define BENCH_REQ_TIMEOUT_MS 60000
 #define BENCH_WARMUP_S 5.0 /* skipped by steady_events_per_s */
 #define BENCH_RSS_WINDOW_S 60 /* first/last-minute averages */
+#define BENCH_SLICES_COUNT 10 /* of the window, in the -lat-trend line */
 #define BENCH_ID_PREFIX_BYTES 5 /* "9" socket pass(3) */
 #define BENCH_ID_MIN_DIGITS 8
 #define BENCH_MAX_PHASE 4 /* id prefixes 9[0-9]: two sockets a phase */
@@ -115,9 +117,10 @@ struct bench_corpus {
 	size_t  n;
 };
 
-/* Latencies in ms, appended under bench_run.mu. */
+/* Latencies in ms and when each request was sent (s after the first
+ * send), appended under bench_run.mu. */
 struct bench_lat {
-	double *ms;
+	double *ms, *at;
 	size_t  n;
 };
 
@@ -338,10 +341,12 @@ bench_push_loop(void *arg)
 }
 
 static void
-bench_lat_add(struct bench_lat *l, double ms)
+bench_lat_add(struct bench_lat *l, double ms, double at)
 {
-	if (l->n < BENCH_MAX_LATENCY_COUNT)
+	if (l->n < BENCH_MAX_LATENCY_COUNT) {
+		l->at[l->n] = at;
 		l->ms[l->n++] = ms;
+	}
 }
 
 /* Classify the reply (owned) to a request sent at t0. */
@@ -364,9 +369,9 @@ bench_req_reply(struct bench_run *r, nng_msg *reply, double t0)
 			fprintf(
 			    stderr, "bench_daemon: error reply: %s\n", text);
 	} else {
-		bench_lat_add(&r->all, ms);
+		bench_lat_add(&r->all, ms, t0 - r->t0);
 		if (strstr(text, "\"status\":\"stored\"") != NULL)
-			bench_lat_add(&r->stored, ms);
+			bench_lat_add(&r->stored, ms, t0 - r->t0);
 	}
 	pthread_mutex_unlock(&r->mu);
 }
@@ -989,6 +994,54 @@ bench_print_samples(const struct bench_run *r, const struct bench_samples *s)
 	    bench_rate_between(s, last, last + win));
 }
 
+/* The stored p99 of requests sent in [from, to) s, 0 if none. */
+static double
+bench_slice_p99(const struct bench_lat *l, double from, double to)
+{
+	double *v = xcalloc(l->n + 1, sizeof(*v));
+	double  p99;
+	size_t  i, n = 0;
+
+	for (i = 0; i < l->n; i++)
+		if (l->at[i] >= from && l->at[i] < to)
+			v[n++] = l->ms[i];
+	qsort(v, n, sizeof(*v), bench_cmp_double);
+	p99 = bench_pct(v, n, 0.99);
+	free(v);
+	return p99;
+}
+
+/*
+ * The p99 of stored replies in each tenth of the window (by send time),
+ * to tell a steady tail from one that grows or comes in bursts
+ * (checkpoints, vacuum): worked out before the arrays are sorted.
+ */
+static void
+bench_lat_trend(const struct bench_run *r, double p99[BENCH_SLICES_COUNT])
+{
+	double slice = (double) r->o->seconds / BENCH_SLICES_COUNT;
+	int    i;
+
+	for (i = 0; i < BENCH_SLICES_COUNT; i++)
+		p99[i] = bench_slice_p99(&r->stored, slice * i,
+		    i + 1 < BENCH_SLICES_COUNT ? slice * (i + 1) : 1e9);
+}
+
+/* The -lat-trend line. */
+static void
+bench_print_lat_trend(
+    const struct bench_run *r, const double p99[BENCH_SLICES_COUNT])
+{
+	int i;
+
+	printf("bench %s-lat-trend rules=%d slice_s=%.0f stored_p99_ms=",
+	    bench_name(r), r->o->rules,
+	    (double) r->o->seconds / BENCH_SLICES_COUNT);
+	for (i = 0; i < BENCH_SLICES_COUNT; i++)
+		printf("%s%.0f", i ? "," : "", p99[i]);
+	printf("\n");
+}
+
 /* The latency line, from the sorted arrays. */
 static void
 bench_print_latency(const struct bench_run *r)
@@ -1042,11 +1095,14 @@ bench_print(struct bench_run *r, const struct bench_window *w,
 	double props
 	    = m1->prop_new + m1->prop_merged - m0->prop_new - m0->prop_merged;
 	double steady = w->tl > w->tw ? (w->hl - w->hw) / (w->tl - w->tw) : 0;
+	double p99[BENCH_SLICES_COUNT];
 
+	bench_lat_trend(r, p99);
 	qsort(r->all.ms, r->all.n, sizeof(double), bench_cmp_double);
 	qsort(r->stored.ms, r->stored.n, sizeof(double), bench_cmp_double);
 	bench_print_head(r, rate, rss);
 	bench_print_latency(r);
+	bench_print_lat_trend(r, p99);
 	bench_print_samples(r, rss);
 	printf("bench %s-detail rules=%d seconds=%.1f events=%.0f "
 	       "pushed=%" PRIu64 " requested=%" PRIu64 " proposals=%.0f "
@@ -1147,6 +1203,8 @@ bench_setup_and_run(const struct bench_opts *o, struct bench_corpus *c)
 	pthread_mutex_init(&r.mu, NULL);
 	r.all.ms = xcalloc(BENCH_MAX_LATENCY_COUNT, sizeof(double));
 	r.stored.ms = xcalloc(BENCH_MAX_LATENCY_COUNT, sizeof(double));
+	r.all.at = xcalloc(BENCH_MAX_LATENCY_COUNT, sizeof(double));
+	r.stored.at = xcalloc(BENCH_MAX_LATENCY_COUNT, sizeof(double));
 	if ((rv = bench_http_open(&h, o->http_url)) != 0)
 		goto out;
 	if ((rv = bench_wait_healthy(&h, o->pid)) != 0
@@ -1168,6 +1226,8 @@ out:
 	free(w);
 	free(r.all.ms);
 	free(r.stored.ms);
+	free(r.all.at);
+	free(r.stored.at);
 	pthread_mutex_destroy(&r.mu);
 	return rv;
 }

@@ -41,6 +41,9 @@
 #                         (256), db_batch_count (256), db_batch_ms (5)
 #   BENCH_DAEMON_PERF=1   also `perf record -g` moderd throughout
 #                         (BUILD/benchdata/perf.data)
+#
+# moderd's log and its PostgreSQL's are kept after the run in
+# BUILD/benchdata/daemon-moderd.log and daemon-postgres.log.
 set -eu
 
 BUILD=${1:-build-bench}
@@ -88,6 +91,9 @@ stop() {
 }
 cleanup() {
 	stop
+	cp "$dir/moderd.log" "$data/daemon-moderd.log" 2>/dev/null || true
+	cp "$dir/state/postgres.log" "$data/daemon-postgres.log" \
+	    2>/dev/null || true
 	rm -rf "$dir"
 }
 trap cleanup EXIT
