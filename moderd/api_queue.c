@@ -12,10 +12,11 @@
  * back as MOD_EAUTH (403) or MOD_EEXIST (409).
  *
  * Approvals go through queue_approve.c's group, so concurrent calls
- * share one commit.  Bulk calls report each id's result; a refused id
- * changes nothing.  Bulk approvals are committed together, up to
- * MOD_MAX_APPROVE_GROUP_COUNT at a time (each checked on its own; after
- * a database error each is retried alone); bulk rejections are one
+ * share one commit, and each item comes back with its approval, read in
+ * the same transaction (no second round trip).  Bulk calls report each id's
+ * result; a refused id changes nothing.  Bulk approvals are committed
+ * together, up to MOD_MAX_APPROVE_GROUP_COUNT at a time (each checked on its
+ * own; after a database error each is retried alone); bulk rejections are one
  * transaction each.
  *
  * Not here: SQL (queue_*.c), authentication (api.c).
@@ -291,8 +292,13 @@ api_queue_approve(struct api_ctx *c)
 	a.actor = c->user.name;
 	a.two_person = c->conf->two_person_severity;
 	a.err = &err;
-	api_queue_answer(
-	    c, queue_group_approve(c->approvals, c->db, &a), &err, a.id, 200);
+	a.want_item = true;
+	if (queue_group_approve(c->approvals, c->db, &a) == 0
+	    && a.item != NULL) {
+		api_reply(c, 200, a.item); /* takes the reference */
+		return;
+	}
+	api_queue_answer(c, a.rv, &err, a.id, 200);
 }
 
 static void

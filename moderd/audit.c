@@ -39,9 +39,10 @@
 
 static const char SQL_LOCK_AUDIT_HEAD[]
     = "SELECT hash FROM audit_head WHERE one FOR UPDATE";
-/* The append itself is the SQL function audit_append_row() (schema v3),
- * which queue_approve() also calls: one definition of a row's hash and of
- * the head's update.  $9: the cap on each text (already applied here). */
+/* The append itself is the SQL function audit_append_row() (schema v3,
+ * PL/pgSQL since v4), which queue_approve() also calls: one definition of a
+ * row's hash and of the head's update.  $9: the cap on each text (already
+ * applied here). */
 static const char SQL_INSERT_AUDIT[]
     = "SELECT audit_append_row($1::text, $2::text, $3::text, $4::text,"
       " $5::bigint, $6::text, $7::text, $8::text, $9::integer)";

@@ -117,7 +117,9 @@
 #define MOD_MAX_HTTP_PARAM_BYTES 128 /* one {name} value */
 #define MOD_MAX_HTTP_QUERY_BYTES 4096 /* query string of a request */
 #define MOD_MAX_HTTP_QUERY_PARAMS_COUNT 32 /* query parameters seen */
-#define MOD_API_POOL_COUNT 4 /* idle API database connections kept */
+/* idle API database connections kept: one per HTTP worker, so that none
+ * is closed and opened again (a new backend each time) under load */
+#define MOD_API_POOL_COUNT MOD_HTTP_WORKERS_COUNT
 #define MOD_MAX_API_JSON_DEPTH 16 /* nesting of an API request body */
 #define MOD_API_LIMIT_DEFAULT_COUNT 50 /* a list page, by default */
 #define MOD_API_LIMIT_MAX_COUNT 200 /* a list page, at most */

@@ -13,8 +13,16 @@
  * pending (audit "approve.partial", "1 of 2: comment") or approve it,
  * send NOTIFY moderd_dispatch and append audit "approve".  A refusal
  * changes nothing, so a refused call needs no rollback and does not
- * spoil a batch.  Alone, the call is one round trip and its own
- * transaction.
+ * spoil a batch.
+ *
+ * A batch (one approval or many) is one pipeline: each call, and after
+ * it, for an API caller, the read of its item (queue_read_item_stmt), so
+ * the reply shows the item as this transaction leaves it.  Outside a
+ * transaction a pipeline is one implicit transaction that PostgreSQL
+ * commits at the pipeline's sync (store.h), so a batch costs one round
+ * trip and one flush, and an outcome is taken only once that sync came
+ * back: an answered approval is committed.  Statements are prepared once
+ * per connection.
  *
  * Grouping: every decision holds the audit chain's lock until its commit
  * is flushed, so decisions made one transaction each are bounded by the
@@ -42,6 +50,7 @@
 #include "log.h"
 #include "queue.h"
 #include "queue_approve.h"
+#include "queue_sql.h"
 #include "util.h"
 
 /* $1 id, $2 actor, $3 comment, $4 actions needing two, $5 text cap. */
@@ -124,81 +133,125 @@ queue_approve_outcome(struct queue_approval *a, const char *code)
 		a->rv = mod_errf(a->err, MOD_EDB, "database error");
 }
 
-/* queue_approve_one: a alone, as its own transaction. */
-static void
-queue_approve_one(struct store *db, struct queue_approval *a)
-{
-	struct queue_approve_params qp;
-	char                        code[64];
+/* The statements of one batch: each approval's call and, when its item
+ * is wanted, the read of it; at[i] is where a[i]'s results start. */
+struct queue_approve_pipe {
+	PGresult *res[2 * MOD_MAX_APPROVE_GROUP_COUNT];
+	size_t    at[MOD_MAX_APPROVE_GROUP_COUNT];
+	size_t    n;
+};
 
-	queue_approve_params(a, &qp);
-	if (store_query_value(db, queue_approve_stmt.what, QA_SQL, QA_NPARAMS,
-	        qp.p, code, sizeof(code))
-	    != 0)
-		queue_approve_outcome(a, NULL);
-	else
-		queue_approve_outcome(a, code);
+/* queue_approve_send_one: a's statements into the pipeline. */
+static int
+queue_approve_send_one(struct store *db, const struct queue_approval *a,
+    struct queue_approve_pipe *qp)
+{
+	struct queue_approve_params pa;
+	char                        th[16];
+	const char                 *p[2] = { pa.id, th };
+
+	queue_approve_params(a, &pa);
+	if (store_pipe_send(db, &queue_approve_stmt, pa.p, NULL, NULL) != 0)
+		return MOD_EDB;
+	qp->n++;
+	if (!a->want_item)
+		return 0;
+	queue_read_threshold(a->two_person, th, sizeof(th));
+	if (store_pipe_send(db, &queue_read_item_stmt, p, NULL, NULL) != 0)
+		return MOD_EDB;
+	qp->n++;
+	return 0;
+}
+
+/*
+ * queue_approve_send: a[0 .. n) in one pipeline and so in ONE implicit
+ * transaction, committed at the pipeline's sync (store.h): a single
+ * round trip and a single flush for the batch.  A transaction a failure
+ * left open is rolled back first, or it would swallow that commit.
+ * 0, or MOD_EDB: nothing of the batch was committed.
+ */
+static int
+queue_approve_send(struct store *db, const struct queue_approval *a, size_t n,
+    struct queue_approve_pipe *qp)
+{
+	size_t i;
+	int    rv = 0;
+
+	qp->n = 0;
+	store_rollback(db);
+	if (store_pipe_begin(db) != 0)
+		return MOD_EDB;
+	for (i = 0; i < n && rv == 0; i++) {
+		qp->at[i] = qp->n;
+		rv = queue_approve_send_one(db, &a[i], qp);
+	}
+	if (store_pipe_end(db, qp->res, qp->n) != 0 || rv != 0)
+		return MOD_EDB;
+	return 0;
+}
+
+/* queue_approve_take: a's outcome from the committed batch qp. */
+static void
+queue_approve_take(
+    struct queue_approval *a, struct queue_approve_pipe *qp, size_t i)
+{
+	const PGresult *r = qp->res[qp->at[i]];
+
+	queue_approve_outcome(
+	    a, PQntuples(r) == 1 ? PQgetvalue(r, 0, 0) : NULL);
+	/* Without its item the caller reads it back: not an error. */
+	if (a->rv == 0 && a->want_item
+	    && queue_read_value(qp->res[qp->at[i] + 1], &a->item) != 0)
+		a->item = NULL;
+}
+
+/* queue_approve_run: a[0 .. n) as one batch; false if it failed (then
+ * nothing of it was committed and no outcome is set). */
+static bool
+queue_approve_run(struct store *db, struct queue_approval *a, size_t n)
+{
+	struct queue_approve_pipe qp;
+	size_t                    i;
+	bool                      ok;
+
+	ok = queue_approve_send(db, a, n, &qp) == 0;
+	for (i = 0; ok && i < n; i++)
+		queue_approve_take(&a[i], &qp, i);
+	for (i = 0; i < qp.n; i++)
+		store_clear(qp.res[i]);
+	return ok;
 }
 
 int
 queue_approve(struct store *db, int64_t id, const char *actor,
     const char *comment, int two_person, struct mod_err *err)
 {
-	struct queue_approval a
-	    = { id, actor, comment, two_person, 0, err, false };
+	struct queue_approval a;
 
-	queue_approve_one(db, &a);
+	memset(&a, 0, sizeof(a));
+	a.id = id;
+	a.actor = actor;
+	a.comment = comment;
+	a.two_person = two_person;
+	a.err = err;
+	queue_approve_batch(db, &a, 1);
 	return a.rv;
-}
-
-/* queue_approve_send: the calls of a[0 .. n) in one pipeline; res[i]
- * their results.  0 or MOD_EDB. */
-static int
-queue_approve_send(
-    struct store *db, const struct queue_approval *a, size_t n, PGresult **res)
-{
-	struct queue_approve_params qp;
-	size_t                      i, sent = 0;
-	int                         rv;
-
-	if (store_pipe_begin(db) != 0)
-		return MOD_EDB;
-	for (i = 0; i < n; i++) {
-		queue_approve_params(&a[i], &qp);
-		if (store_pipe_send(db, &queue_approve_stmt, qp.p, NULL, NULL)
-		    != 0)
-			break;
-		sent++;
-	}
-	rv = store_pipe_end(db, res, sent);
-	return rv == 0 && sent == n ? 0 : MOD_EDB;
 }
 
 void
 queue_approve_batch(struct store *db, struct queue_approval *a, size_t n)
 {
-	PGresult *res[MOD_MAX_APPROVE_GROUP_COUNT] = { NULL };
-	size_t    i;
-	int       rv;
+	size_t i;
 
-	if (n == 1) {
-		queue_approve_one(db, a);
+	for (i = 0; i < n; i++)
+		a[i].item = NULL;
+	if (queue_approve_run(db, a, n))
 		return;
-	}
-	if ((rv = store_begin(db)) == 0
-	    && (rv = queue_approve_send(db, a, n, res)) == 0)
-		rv = store_commit(db);
-	if (rv != 0)
-		store_rollback(db);
-	for (i = 0; i < n; i++) {
-		if (rv != 0)
-			queue_approve_one(db, &a[i]);
-		else
-			queue_approve_outcome(&a[i],
-			    PQntuples(res[i]) == 1 ? PQgetvalue(res[i], 0, 0)
-			                           : NULL);
-		store_clear(res[i]);
-	}
+	/* One approval's database error must not fail the others: each is
+	 * tried again alone. */
+	for (i = 0; i < n; i++)
+		if (n == 1 || !queue_approve_run(db, &a[i], 1))
+			queue_approve_outcome(&a[i], NULL);
 }
 
 struct queue_group *
@@ -242,6 +295,7 @@ queue_group_run(struct queue_group *g, struct store *db)
 	pthread_mutex_lock(&g->mu);
 	for (i = 0; i < n; i++) {
 		from[i]->rv = batch[i].rv;
+		from[i]->item = batch[i].item;
 		from[i]->done = true;
 	}
 	g->running = false;

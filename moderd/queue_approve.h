@@ -12,6 +12,8 @@
 #include "moderd.h"
 #include "store.h"
 
+struct json_t; /* jansson */
+
 /* One approval to give: the input, then its outcome. */
 struct queue_approval {
 	int64_t         id;
@@ -21,6 +23,10 @@ struct queue_approval {
 	int             rv; /* out: as queue_approve() returns */
 	struct mod_err *err; /* out: the message of a refusal */
 	bool            done; /* queue_group_approve(): rv is set */
+	bool            want_item; /* read the item back, same transaction */
+	struct json_t  *item; /* out: with want_item and rv 0, the item as
+	                         committed (doc/api.md's ITEM; caller frees
+	                         with json_decref), or NULL if not read */
 };
 
 /*
@@ -28,8 +34,9 @@ struct queue_approval {
  * commit, so one flush of the log for all of them), each checked on its
  * own exactly as queue_approve() does: a refused one changes nothing
  * and does not stop the others.  If the transaction fails (a database
- * error), each is tried again alone.  Sets a[i].rv and a[i].err; n is
- * at most MOD_MAX_APPROVE_GROUP_COUNT.
+ * error), each is tried again alone.  Sets a[i].rv, a[i].err and
+ * a[i].item; n is at most MOD_MAX_APPROVE_GROUP_COUNT.  Returns only
+ * after the commit (or the failure).
  */
 void queue_approve_batch(struct store *db, struct queue_approval *a, size_t n);
 

@@ -99,6 +99,10 @@ static const char SQL_HELD[]
     = "SELECT EXISTS (SELECT 1 FROM changesets WHERE state = 'held')";
 static const char SQL_ITEM[]
     = "SELECT " QR_ITEM("$2") " FROM proposals p WHERE p.id = $1::bigint";
+/* Prepared: an approval reads its item back with it, so its plan is made
+ * once per connection rather than on every call. */
+const struct store_stmt queue_read_item_stmt
+    = { "queue_read_item", "queue: read item", SQL_ITEM, 2, true };
 static const char SQL_EVIDENCE[]
     = "SELECT coalesce(jsonb_agg(e.snapshot ORDER BY e.id), '[]')"
       " FROM (SELECT id, snapshot FROM evidence"
@@ -339,6 +343,17 @@ queue_api_counts(
 	return rv;
 }
 
+int
+queue_read_value(const PGresult *res, json_t **out)
+{
+	*out = NULL;
+	if (res == NULL || PQntuples(res) < 1 || PQgetisnull(res, 0, 0))
+		return MOD_ENOENT;
+	if ((*out = queue_read_json(res, 0, 0)) == NULL)
+		return MOD_EDB;
+	return 0;
+}
+
 /* queue_read_one: the single JSON value of sql($1 = id, $2 = arg). */
 static int
 queue_read_one(struct store *db, const char *what, const char *sql, int64_t id,
@@ -353,10 +368,7 @@ queue_read_one(struct store *db, const char *what, const char *sql, int64_t id,
 	snprintf(ids, sizeof(ids), "%" PRId64, id);
 	if ((rv = store_query(db, what, sql, 2, p, NULL, NULL, &res)) != 0)
 		return rv;
-	if (PQntuples(res) < 1 || PQgetisnull(res, 0, 0))
-		rv = MOD_ENOENT;
-	else if ((*out = queue_read_json(res, 0, 0)) == NULL)
-		rv = MOD_EDB;
+	rv = queue_read_value(res, out);
 	PQclear(res);
 	return rv;
 }
@@ -364,10 +376,19 @@ queue_read_one(struct store *db, const char *what, const char *sql, int64_t id,
 int
 queue_api_item(struct store *db, int64_t id, int two_person, json_t **item)
 {
-	char th[16];
+	char        ids[24], th[16];
+	const char *p[2] = { ids, th };
+	PGresult   *res = NULL;
+	int         rv;
 
+	*item = NULL;
+	snprintf(ids, sizeof(ids), "%" PRId64, id);
 	queue_read_threshold(two_person, th, sizeof(th));
-	return queue_read_one(db, "queue: read item", SQL_ITEM, id, th, item);
+	if ((rv = store_query_stmt(db, &queue_read_item_stmt, p, &res)) != 0)
+		return rv;
+	rv = queue_read_value(res, item);
+	PQclear(res);
+	return rv;
 }
 
 int

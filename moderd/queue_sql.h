@@ -10,6 +10,8 @@
 #include <jansson.h>
 #include <libpq-fe.h>
 
+#include "store.h"
+
 /* A timestamptz column as "2026-11-22T10:00:00.000Z" (NULL stays NULL). */
 #define QR_TIME(col)                                                          \
 	"to_char(" col " AT TIME ZONE 'UTC',"                                 \
@@ -65,10 +67,20 @@
 	" 'excerpt', " QR_ITEM_EXCERPT ","                                    \
 	" 'dispatch', " QR_ITEM_DISPATCH ")::text"
 
+/* The ITEM of proposal $1 ($2: queue_read_threshold()), one row or none;
+ * prepared per connection (queue_read.c reads with it, queue_approve.c
+ * sends it after an approval, in the same transaction). */
+extern const struct store_stmt queue_read_item_stmt;
+
 /* queue_read_threshold: the QR_ITEM parameter for two_person. */
 void queue_read_threshold(int two_person, char *out, size_t outsz);
 
 /* queue_read_json: row r, column col of res parsed (NULL: logged). */
 json_t *queue_read_json(const PGresult *res, int r, int col);
+
+/* queue_read_value: *out (caller frees) from the first column of the
+ * first row of res (NULL-safe).  0, MOD_ENOENT (no row, or NULL) or
+ * MOD_EDB (not JSON: logged). */
+int queue_read_value(const PGresult *res, json_t **out) MOD_MUSTCHECK;
 
 #endif /* MODERD_QUEUE_SQL_H */

@@ -16,7 +16,9 @@
  * are prepared once per connection (struct store_stmt): the list of
  * prepared names lives with the connection and is emptied whenever the
  * connection is replaced, and a prepare whose result did not come back
- * good is forgotten, so it is sent again next time.
+ * good is forgotten, so it is sent again next time.  A statement run on
+ * every API request goes the same way alone (store_query_stmt, a
+ * pipeline of one), so it too is planned once per connection.
  *
  * Invariants: statements are only ever sent with PQexecParams or as
  * prepared statements (parameters out of line, never spliced into SQL
@@ -724,4 +726,22 @@ fail:
 		res[i] = NULL;
 	}
 	return MOD_EDB;
+}
+
+int
+store_query_stmt(struct store *db, const struct store_stmt *st,
+    const char *const *params, struct pg_result **res)
+{
+	int rv;
+
+	*res = NULL;
+	if ((rv = store_pipe_begin(db)) != 0)
+		return rv;
+	rv = store_pipe_send(db, st, params, NULL, NULL);
+	if (store_pipe_end(db, res, rv == 0 ? 1 : 0) != 0 || rv != 0) {
+		PQclear(*res);
+		*res = NULL;
+		return MOD_EDB;
+	}
+	return 0;
 }

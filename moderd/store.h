@@ -144,6 +144,11 @@ struct store_stmt {
  * end of the pipeline); inside a transaction, that transaction is then
  * failed and must be rolled back (store_rollback()).
  *
+ * Outside a transaction, the statements of a pipeline form ONE implicit
+ * transaction: PostgreSQL commits it at the pipeline's sync, before
+ * store_pipe_end() returns 0 (so with synchronous_commit it is durable
+ * by then), and rolls it all back if any statement fails.
+ *
  * store_pipe_begin: start a pipeline.  Returns 0, or MOD_EDB (not
  * connected; no pipeline was started).  After 0, call store_pipe_end()
  * exactly once, whatever store_pipe_send() returns; no other store_*
@@ -176,6 +181,16 @@ int store_pipe_send(struct store *db, const struct store_stmt *st,
     const int *formats) MOD_MUSTCHECK;
 int store_pipe_end(
     struct store *db, struct pg_result **res, size_t n) MOD_MUSTCHECK;
+
+/*
+ * store_query_stmt: run st alone (prepared on first use on this
+ * connection, in the same round trip), so a statement run on every
+ * request is planned once per connection rather than on every call.
+ * Returns 0 with *res its result (caller frees with store_clear()), or
+ * MOD_EDB (logged; *res NULL).  Outside a transaction, st is its own.
+ */
+int store_query_stmt(struct store *db, const struct store_stmt *st,
+    const char *const *params, struct pg_result **res) MOD_MUSTCHECK;
 
 /* --- store_schema.c ---------------------------------------------------- */
 

@@ -5,8 +5,10 @@
  * as 64 hex characters; the database keeps only SHA-256 of that text, so
  * a leaked database does not leak working tokens, and the API (issue 5)
  * authenticates a request by hashing the presented token the same way
- * (store_token_hash) and looking the digest up.  The user, the token and
- * the audit row are written in one transaction.
+ * (store_token_hash) and looking the digest up: one prepared statement
+ * per request and nothing cached between requests, so a revoked token or
+ * a disabled user is refused from the next request on.  The user, the
+ * token and the audit row are written in one transaction.
  *
  * The API's user management (issue 5) lists users with their tokens,
  * makes users and further tokens (expiring after token_ttl when one is
@@ -88,6 +90,9 @@ static const char SQL_TOKEN_AUTH[]
       " WHERE t.token_sha256 = $1 AND t.revoked_at IS NULL"
       " AND (t.expires_at IS NULL OR t.expires_at > now())"
       " AND u.disabled_at IS NULL";
+/* Run on every API request: prepared, so planned once per connection. */
+static const struct store_stmt store_users_auth_stmt
+    = { "store_token_auth", "store: token auth", SQL_TOKEN_AUTH, 1, true };
 static const char SQL_TOKEN_USED[]
     = "UPDATE tokens SET last_used_at = now() WHERE id = $1::bigint"
       " AND (last_used_at IS NULL"
@@ -326,8 +331,7 @@ store_token_auth(struct store *db, const char *token, struct store_auth *out)
 		return MOD_EAUTH;
 	if ((rv = store_token_hash(token, hash)) != 0)
 		return rv;
-	rv = store_query(
-	    db, "store: token auth", SQL_TOKEN_AUTH, 1, p, NULL, NULL, &res);
+	rv = store_query_stmt(db, &store_users_auth_stmt, p, &res);
 	if (rv != 0)
 		return MOD_EDB;
 	if (PQntuples(res) != 1) {

@@ -10,9 +10,12 @@
  * revoked and expired tokens and disabled users on every route, the
  * wrong role, SQL-looking strings stored verbatim, oversized, malformed,
  * deep, duplicate-keyed and mistyped bodies and unknown fields - each
- * checked to change nothing (a digest of the tables before and after).
+ * checked to change nothing (a digest of the tables before and after);
+ * tokens revoked while the API's connections are warm; approvals given
+ * at once by several moderators (shared commits, separate answers).
  * Every test ends with audit_verify().
  */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -713,6 +716,132 @@ test_approve_reject(void **state)
 	t_free(t);
 }
 
+/* One moderator of test_approve_concurrent: its ids, approved in turn,
+ * and the status and state of each answer. */
+#define T_APPROVERS 8
+#define T_APPROVER_IDS 3
+struct t_approver {
+	struct t  t; /* a copy with its own connection */
+	int64_t   ids[T_APPROVER_IDS];
+	long      status[T_APPROVER_IDS];
+	char      state[T_APPROVER_IDS][16];
+	pthread_t thread;
+};
+
+static void *
+t_approver_run(void *arg)
+{
+	struct t_approver *a = arg;
+	struct t_resp      r;
+	char               path[128];
+	size_t             i;
+
+	for (i = 0; i < T_APPROVER_IDS; i++) {
+		t_path(path, sizeof(path), a->ids[i], "approve");
+		r = t_call(&a->t, "POST", path, U_ALICE, "{}", -1);
+		a->status[i] = r.status;
+		mod_strlcpy(a->state[i],
+		    r.json != NULL && j_str(r.json, "state") != NULL
+		        ? j_str(r.json, "state")
+		        : "",
+		    sizeof(a->state[i]));
+		t_resp_free(&r);
+	}
+	return NULL;
+}
+
+/*
+ * Moderators approving at once share commits (queue_approve.c's group):
+ * each still gets its own answer - the item as committed, or its own
+ * refusal (one id twice: 409; an unknown id: 404) - and every approval
+ * answered 200 is in the database with its audit row.
+ */
+static void
+test_approve_concurrent(void **state)
+{
+	struct t          *t = t_new(state);
+	struct t_approver *a = xcalloc(T_APPROVERS, sizeof(*a));
+	char               key[32], target[32];
+	size_t             i, k, ok = 0;
+
+	for (i = 0; i < T_APPROVERS; i++) {
+		a[i].t = *t;
+		a[i].t.curl = curl_easy_init();
+		for (k = 0; k < T_APPROVER_IDS; k++) {
+			snprintf(key, sizeof(key), "k-c%zu-%zu", i, k);
+			snprintf(target, sizeof(target), "c%zu-%zu", i, k);
+			a[i].ids[k]
+			    = t_item(t, key, "status", target, "flag", 1.0);
+		}
+	}
+	a[0].ids[1] = a[0].ids[0]; /* approved already: 409 */
+	a[1].ids[2] = INT64_C(987654321); /* no such item: 404 */
+	for (i = 0; i < T_APPROVERS; i++)
+		assert_int_equal(
+		    pthread_create(&a[i].thread, NULL, t_approver_run, &a[i]),
+		    0);
+	for (i = 0; i < T_APPROVERS; i++) {
+		assert_int_equal(pthread_join(a[i].thread, NULL), 0);
+		curl_easy_cleanup(a[i].t.curl);
+	}
+	for (i = 0; i < T_APPROVERS; i++)
+		for (k = 0; k < T_APPROVER_IDS; k++) {
+			if ((i == 0 && k == 1) || (i == 1 && k == 2)) {
+				assert_int_equal(
+				    a[i].status[k], i == 0 ? 409 : 404);
+				continue;
+			}
+			assert_int_equal(a[i].status[k], 200);
+			assert_string_equal(a[i].state[k], "approved");
+			ok++;
+		}
+	assert_int_equal(q_int(t->db,
+	                     "SELECT count(*) FROM proposals WHERE"
+	                     " state = 'approved' AND decided_by = 'alice'",
+	                     NULL),
+	    (int64_t) ok);
+	assert_int_equal(q_int(t->db,
+	                     "SELECT count(*) FROM audit WHERE action ="
+	                     " 'approve' AND actor = 'alice'",
+	                     NULL),
+	    (int64_t) ok);
+	free(a);
+	t_free(t);
+}
+
+/* A token revoked, or its user disabled, while the API's connections are
+ * open and their statements prepared is refused on the next request:
+ * nothing about a caller is kept between requests. */
+static void
+test_security_revoked_live(void **state)
+{
+	struct t *t = t_new(state);
+	int64_t   ids[I_COUNT];
+	char      path[128], d0[64], d1[64];
+	size_t    i;
+
+	t_queue(t, ids);
+	for (i = 0; i < 2 * MOD_HTTP_WORKERS_COUNT; i++) {
+		json_decref(t_ok(t, "GET", "/v1/me", U_ALICE, NULL, 200));
+		json_decref(t_ok(t, "GET", "/v1/me", U_BOB, NULL, 200));
+	}
+	q_exec(t->db,
+	    "UPDATE tokens SET revoked_at = now() WHERE user_id ="
+	    " (SELECT id FROM users WHERE name = 'alice')");
+	q_exec(
+	    t->db, "UPDATE users SET disabled_at = now() WHERE name = 'bob'");
+	t_digest(t, d0);
+	t_path(path, sizeof(path), ids[I_FLAG], "approve");
+	for (i = 0; i < MOD_HTTP_WORKERS_COUNT; i++) {
+		t_err(t, "GET", "/v1/me", U_ALICE, NULL, 401, "unauthorized");
+		t_err(t, "POST", path, U_ALICE, "{}", 401, "unauthorized");
+		t_err(t, "POST", path, U_BOB, "{}", 401, "unauthorized");
+	}
+	t_digest(t, d1);
+	assert_string_equal(d0, d1);
+	t_free(t);
+}
+
 static void
 test_two_person(void **state)
 {
@@ -1160,11 +1289,13 @@ main(void)
 		cmocka_unit_test(test_assign_comment),
 		cmocka_unit_test(test_edit),
 		cmocka_unit_test(test_approve_reject),
+		cmocka_unit_test(test_approve_concurrent),
 		cmocka_unit_test(test_two_person),
 		cmocka_unit_test(test_manual_proposal),
 		cmocka_unit_test(test_roles),
 		cmocka_unit_test(test_bulk),
 		cmocka_unit_test(test_security_tokens),
+		cmocka_unit_test(test_security_revoked_live),
 		cmocka_unit_test(test_security_roles),
 		cmocka_unit_test(test_security_bodies),
 		cmocka_unit_test(test_sql_strings),
