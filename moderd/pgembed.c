@@ -16,6 +16,13 @@
  * SIGQUIT only after a bounded wait.  The server's settings are moderd's
  * own (pgembed_settings): checkpoints at most every 15 minutes or 2 GB of
  * WAL, synchronous commit on.
+ *
+ * Scheduling: the server runs in its own process group (a terminal's ^C
+ * reaches moderd alone, which stops the server itself) but in moderd's
+ * session.  Linux shares the CPU fairly between sessions first (autogroup)
+ * and only then by niceness, so a server in a session of its own took a
+ * session's share however busy moderd's matchers were, and their lower
+ * priority (pipeline.c) could not make room for the writer's backend.
  */
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -96,8 +103,8 @@ pgembed_exec(const struct pgembed *pe, char *const argv[], const char *out)
 	    && (setgroups(0, NULL) == -1 || setgid(pe->gid) == -1
 	        || setuid(pe->uid) == -1))
 		_exit(126);
-	/* The server must not share moderd's signal handling. */
-	setsid();
+	/* Its own process group, moderd's session (see the essay). */
+	setpgid(0, 0);
 	execv(argv[0], argv);
 	_exit(127);
 }

@@ -15,8 +15,12 @@
  * index (count + 1, max score, union of rules and groups, priority
  * recomputed), appends the frozen snapshot as a row of evidence unless
  * the proposal already has MOD_MAX_EVIDENCE_COUNT of them, and appends
- * the audit row.  A new report also refreshes the priority of the other
- * report items on its account (a second statement).  Any failure rolls
+ * the audit row.  "Already has" is read from the proposal's count, not
+ * by counting its evidence rows: every path that raises the count (this
+ * merge, a feed's update) also adds one row of evidence while under the
+ * cap, and a manual proposal starts at one of each, so count <= cap
+ * exactly when there is room.  A new report also refreshes the priority of the
+ * other report items on its account (a second statement).  Any failure rolls
  * the whole batch back; the caller retries it, and the dedup keys make
  * the retry exact.
  *
@@ -53,9 +57,9 @@
 
 /*
  * One record, one statement: claim the dedup key; only if it was free,
- * insert or merge the proposal; append its snapshot to evidence unless
- * the proposal already has $16 of them; append the audit row and move
- * the audit head (as audit_append() does, under the lock audit_lock()
+ * insert or merge the proposal; append its snapshot to evidence while
+ * its count (this event included) is at most $16; append the audit row and
+ * move the audit head (as audit_append() does, under the lock audit_lock()
  * took at the start of the transaction, so the head read here is the
  * one this statement replaces).  No row back means a duplicate.
  *   $1 dedup key, $2 event kind, $3 object id, $4 intake, $5 target
@@ -98,9 +102,7 @@ static const char SQL_RECORD[]
       "  RETURNING id, count),"
       " ev AS (INSERT INTO evidence (proposal_id, snapshot)"
       "  SELECT prop.id, $13::jsonb FROM prop"
-      "  WHERE (SELECT count(*) FROM (SELECT 1 FROM evidence AS x"
-      "   WHERE x.proposal_id = prop.id LIMIT $16::integer) AS c)"
-      "   < $16::integer),"
+      "  WHERE prop.count <= $16::integer),"
       " r AS (SELECT nextval('audit_id_seq') AS id,"
       "  clock_timestamp() AS at, h.hash AS prev, prop.id AS pid,"
       "  CASE WHEN prop.count = 1 THEN 'propose' ELSE 'merge' END AS act"

@@ -439,6 +439,45 @@ test_dead_letters(void **state)
 	t_free(t);
 }
 
+/*
+ * Merges into a proposal whose priority no longer moves (the count term
+ * saturates after 6) change no indexed column, and the table keeps room
+ * on its pages (schema v5, fillfactor 70), so PostgreSQL updates the row
+ * in place (HOT) instead of adding an entry to each of its indexes.
+ */
+static void
+test_merge_in_place(void **state)
+{
+	struct t           *t = t_new(state);
+	struct queue_record r[30];
+	int                 out[nitems(r)];
+	char                keys[nitems(r)][16];
+	size_t              i;
+
+	assert_int_equal(
+	    q_int(t->db,
+	        "SELECT count(*) FROM pg_class WHERE relname ="
+	        " 'proposals' AND 'fillfactor=70' = ANY(reloptions)",
+	        NULL),
+	    1);
+	for (i = 0; i < nitems(r); i++) {
+		snprintf(keys[i], sizeof(keys[i]), "hot%zu", i);
+		r[i] = rec(keys[i], "110", "flag", 2.0);
+	}
+	for (i = 0; i < nitems(r); i++) /* one transaction each */
+		assert_int_equal(
+		    queue_record_batch(t->db, &r[i], 1, &out[i]), 0);
+	assert_int_equal(out[nitems(r) - 1], QUEUE_MERGED);
+	/* This session's table statistics, flushed when it goes idle. */
+	(void) q_int(t->db, "SELECT 0 FROM pg_stat_force_next_flush()", NULL);
+	assert_true(q_int(t->db,
+	                "SELECT n_tup_hot_upd FROM pg_stat_user_tables"
+	                " WHERE relname = 'proposals'",
+	                NULL)
+	    >= (int64_t) nitems(r) - 8);
+	t_free(t);
+}
+
 static void
 test_evidence_cap(void **state)
 {
@@ -833,6 +872,7 @@ main(void)
 		cmocka_unit_test(test_report_priority),
 		cmocka_unit_test(test_dead_letters),
 		cmocka_unit_test(test_evidence_cap),
+		cmocka_unit_test(test_merge_in_place),
 		cmocka_unit_test(test_rollback),
 		cmocka_unit_test(test_invalid_records),
 		cmocka_unit_test(test_strings_verbatim),
