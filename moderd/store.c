@@ -97,15 +97,6 @@ struct store {
 	size_t               nqueued, queued_cap;
 };
 
-static int64_t
-store_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* store_oneline: msg with line breaks and tabs as spaces, trimmed. */
 static void
 store_oneline(const char *msg, char *out, size_t outsz)
@@ -254,7 +245,7 @@ store_ensure(struct store *db)
 
 	if (!store_down(db))
 		return 0;
-	now = store_now_ms();
+	now = mod_mono_ms();
 	if (now < db->next_try_ms)
 		return MOD_EDB;
 	if (store_connect(db) == 0) {
@@ -281,7 +272,7 @@ store_retry_ms(const struct store *db)
 
 	if (!store_down(db))
 		return 0;
-	now = store_now_ms();
+	now = mod_mono_ms();
 	return db->next_try_ms > now ? db->next_try_ms - now : 0;
 }
 
