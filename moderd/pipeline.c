@@ -182,6 +182,14 @@ pipeline_depth(struct pipeline *p)
 	return n;
 }
 
+/* Room that wakes blocked senders: an eighth of the pipeline, at least
+ * one event. */
+static size_t
+pipe_refill_count(const struct pipeline *p)
+{
+	return p->cap / 8 > 0 ? p->cap / 8 : 1;
+}
+
 /* An item leaves the pipeline: answer its sender, free it, make room. */
 static void
 pipe_finish(struct pipeline *p, struct pipe_item *it, int rc, const char *msg)
@@ -193,7 +201,12 @@ pipe_finish(struct pipeline *p, struct pipe_item *it, int rc, const char *msg)
 	pthread_mutex_lock(&p->mu);
 	p->inflight--;
 	metrics_gauge_set(METRICS_PIPELINE_QUEUE, (int64_t) p->inflight);
-	pthread_cond_signal(&p->not_full);
+	/* Senders blocked on a full pipeline are woken once a slice of it
+	 * has drained, not at every event: each wake-up is a context switch,
+	 * and a woken pull socket then submits the whole slice in one go.
+	 * inflight moves by one, so it cannot pass the mark unseen. */
+	if (p->inflight + pipe_refill_count(p) <= p->cap)
+		pthread_cond_broadcast(&p->not_full);
 	pthread_mutex_unlock(&p->mu);
 }
 
