@@ -121,14 +121,13 @@ api_audit_export(struct api_ctx *c)
 {
 	struct audit_export_req rq;
 	struct buf              b;
-	bool                    more;
 	int                     rv;
 
 	if (api_audit_export_req(c, &rq) != 0)
 		return;
 	buf_init(&b,
 	    rq.page ? MOD_MAX_AUDIT_PAGE_BYTES : MOD_MAX_AUDIT_EXPORT_BYTES);
-	rv = audit_export(c->db, &rq, &b, &more);
+	rv = audit_export(c->db, &rq, &b);
 	if (rv == MOD_ETOOBIG)
 		api_error(c, 413, "too_large",
 		    "the export is over %d MiB: narrow it with since and "

@@ -379,13 +379,12 @@ audit_verify(struct store *db, int64_t *first_bad_id, int64_t *rows)
 }
 
 int
-audit_export(struct store *db, const struct audit_export_req *rq,
-    struct buf *out, bool *more)
+audit_export(
+    struct store *db, const struct audit_export_req *rq, struct buf *out)
 {
 	struct audit_walk w;
 	int               rv;
 
-	*more = false;
 	memset(&w, 0, sizeof(w));
 	w.since_ms = rq->since_ms;
 	w.until_ms = rq->until_ms;
@@ -396,10 +395,9 @@ audit_export(struct store *db, const struct audit_export_req *rq,
 	    && (rv = buf_appends(out, AUDIT_CSV_HEADER "\n")) != 0)
 		return rv;
 	rv = audit_walk(db, &w, audit_export_row, false, rq->after_id);
-	if (rv == MOD_ETOOBIG && w.full) {
-		*more = true;
-		rv = 0;
-	} else if (rv == MOD_EINVAL) {
+	if (rv == MOD_ETOOBIG && w.full)
+		rv = 0; /* a full page */
+	else if (rv == MOD_EINVAL) {
 		log_warnx("audit: export: row after %" PRId64 " is unreadable",
 		    w.bad_id - 1);
 		rv = MOD_EDB;

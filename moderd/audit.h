@@ -99,12 +99,12 @@ struct audit_export_req {
  * outside a transaction), so memory is bounded by out's cap.  Without
  * rq->page, an export that does not fit under the cap is MOD_ETOOBIG
  * (out then holds a prefix).  With it, the export stops before the
- * first row that would not fit and *more is true: ask again after the
- * last id written (a row alone over the cap is still MOD_ETOOBIG).
- * Returns 0, MOD_ETOOBIG or MOD_EDB.
+ * first row that would not fit: ask again after the last id written (a
+ * row alone over the cap is still MOD_ETOOBIG).  Returns 0, MOD_ETOOBIG
+ * or MOD_EDB.
  */
 int audit_export(struct store *db, const struct audit_export_req *rq,
-    struct buf *out, bool *more) MOD_MUSTCHECK;
+    struct buf *out) MOD_MUSTCHECK;
 
 /* --- rows, hashes and the chain (audit_chain.c, no database) ----------- */
 

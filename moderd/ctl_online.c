@@ -1054,20 +1054,43 @@ ctl_online_verify(const char *data, size_t len, int64_t *rows, int64_t *bad_id,
 	return rv;
 }
 
+/* ctl_on_last_row: the last non-empty row of data[0..len), [*row, *end);
+ * false if there is none.  In CSV a line break inside quotes (a reason
+ * or comment may hold one) does not end a row. */
+static bool
+ctl_on_last_row(
+    const char *data, size_t len, bool csv, const char **row, const char **end)
+{
+	const char *start = data;
+	bool        quoted = false;
+	size_t      i;
+
+	*row = *end = NULL;
+	for (i = 0; i <= len; i++) {
+		if (i < len && csv && data[i] == '"')
+			quoted = !quoted;
+		if (i < len && (data[i] != '\n' || quoted))
+			continue;
+		if (data + i > start) {
+			*row = start;
+			*end = data + i;
+		}
+		start = data + i + 1;
+	}
+	return *row != NULL;
+}
+
 int
 ctl_online_last_id(const char *data, size_t len, bool csv, int64_t *id)
 {
-	const char *line, *end = data + len;
+	const char *line, *end;
 	json_t     *o;
 	char        num[24];
 	size_t      n;
 
-	while (end > data && end[-1] == '\n')
-		end--;
-	for (line = end; line > data && line[-1] != '\n'; line--)
-		;
 	*id = 0;
-	if (line == end || (csv && line == data))
+	if (!ctl_on_last_row(data, len, csv, &line, &end)
+	    || (csv && line == data))
 		return MOD_ENOENT; /* no rows (a CSV page: the header alone) */
 	if (csv) {
 		for (n = 0;
@@ -1199,20 +1222,23 @@ ctl_on_audit_export(struct ctl_on *o, int argc, char **argv)
 	    = { "--since=", "--until=", "--format=", NULL };
 	struct ctl_args a;
 	struct buf      path;
+	const char     *format;
+	bool            csv;
 	int             rv;
 
 	if (ctl_args_parse(&a, spec, 0, argc, argv) != 0) {
 		return ctl_on_usage("audit export [--since T] [--until T] "
 		                    "[--format jsonl|csv]");
 	}
+	csv = (format = ctl_args_val(&a, "--format")) != NULL
+	    && strcmp(format, "csv") == 0;
 	if ((rv = ctl_on_path(&path, "/v1/audit/export", NULL, NULL)) != 0)
 		return rv;
 	if (ctl_args_query(&a, &path) != 0)
 		rv = ctl_on_fail("the request path is too long");
 	else
-		rv = ctl_on_pages(o, buf_cstr(&path),
-		    strstr(buf_cstr(&path), "format=csv") != NULL,
-		    ctl_on_export_page, NULL);
+		rv = ctl_on_pages(
+		    o, buf_cstr(&path), csv, ctl_on_export_page, NULL);
 	buf_free(&path);
 	return rv;
 }

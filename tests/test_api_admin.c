@@ -645,6 +645,13 @@ test_export_last_id(void **state)
 	assert_int_equal(
 	    t_last_id(AUDIT_CSV_HEADER "\n7,x\n12,y\n", true, &id), 0);
 	assert_int_equal(id, 12);
+	/* A quoted field may hold line breaks (a comment or a reason): the
+	 * last row starts at the last break outside quotes. */
+	assert_int_equal(t_last_id(AUDIT_CSV_HEADER
+	                     "\n7,x\n12,\"one\ntwo,\"\"3\"\"\n\",y\n",
+	                     true, &id),
+	    0);
+	assert_int_equal(id, 12);
 	assert_int_equal(
 	    t_last_id("{\"id\":3}\n{\"id\":4}\n\n", false, &id), 0);
 	assert_int_equal(id, 4);
