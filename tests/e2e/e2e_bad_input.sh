@@ -144,12 +144,7 @@ check_eq 'events_in_total{source="pull"} (the 10 MB message counted too)' \
 	$((nbad + 2)) "$(metric "$HTTP" 'moderd_events_in_total{source="pull"}')"
 
 # ---- dead letters: what reached the pipeline, with reason and payload ------------
-i=0
-while [ "$(q "$DSN" "SELECT count(*) FROM dead_letters")" != $((3 * nbad)) ] &&
-	[ $i -lt 100 ]; do
-	sleep 0.1
-	i=$((i + 1))
-done
+wait_for 100 q_is "$DSN" "SELECT count(*) FROM dead_letters" $((3 * nbad)) || :
 check_eq "dead letters: one per bad input and path" $((3 * nbad)) \
 	"$(q "$DSN" "SELECT count(*) FROM dead_letters")"
 check_eq "dead letters keep the payload" \
@@ -183,11 +178,7 @@ check_eq "a good event over rep" '{"ok":true,"status":"stored"}' \
 check_eq "a good event over the webhook" 200 "$(webhook "$HTTP" "$GOOD")"
 check_grep "webhook 200 body" '^\{"ok":true,"status":"stored"\}$' \
 	"$T/webhook.out"
-i=0
-while [ "$(q "$DSN" "SELECT count(*) FROM deliveries")" != 3 ] && [ $i -lt 100 ]; do
-	sleep 0.1
-	i=$((i + 1))
-done
+wait_for 100 q_is "$DSN" "SELECT count(*) FROM deliveries" 3 || :
 check_eq "the three good events are stored" \
 	"113999000111222333 114004000111220042 114008000111220004" \
 	"$(q "$DSN" "SELECT string_agg(object_id, ' ' ORDER BY object_id)

@@ -72,12 +72,7 @@ check_eq "no token: exit status" 1 "$?"
 for f in "$SRC"/examples/events/*.json; do
 	push "$PULL" "$f" || bad "push of $f failed"
 done
-i=0
-while [ "$(q "$DSN" "SELECT count(*) FROM proposals")" -lt 15 ] &&
-    [ $i -lt 300 ]; do
-	sleep 0.1
-	i=$((i + 1))
-done
+wait_for 300 q_atleast "$DSN" "SELECT count(*) FROM proposals" 15 || :
 check_eq "15 proposals from the examples" 15 \
 	"$(q "$DSN" "SELECT count(*) FROM proposals")"
 ctl_ok "queue" "$TOK_tom" queue --limit 200

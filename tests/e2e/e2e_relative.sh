@@ -32,12 +32,7 @@ check_eq "/healthz" 200 \
 check "an event goes in over pull" \
 	push "$PULL" "$SRC/examples/events/02-status-created-crypto-giveaway.json"
 DSN=$(embedded_dsn "$T/state")
-i=0
-while [ "$(q "$DSN" "SELECT count(*) FROM proposals")" != 1 ] &&
-    [ $i -lt 100 ]; do
-	sleep 0.1
-	i=$((i + 1))
-done
+wait_for 100 q_is "$DSN" "SELECT count(*) FROM proposals" 1 || :
 check_eq "it is stored as a proposal" 1 \
 	"$(q "$DSN" "SELECT count(*) FROM proposals")"
 check "moderd user add from the same directory" \

@@ -54,12 +54,7 @@ timeout 120 "$TOOL" push -l 1500 "$T/all.jsonl" "tcp://127.0.0.1:$PULLA" \
 check_eq "the push client sent everything" "sent $((K + KA))" \
 	"$(cat "$T/push.out")"
 
-i=0
-while [ "$(q "$DSN" "SELECT count(*) FROM deliveries")" != $((K + KA)) ] &&
-	[ $i -lt 300 ]; do
-	sleep 0.1
-	i=$((i + 1))
-done
+wait_for 300 q_is "$DSN" "SELECT count(*) FROM deliveries" $((K + KA)) || :
 sleep 0.5
 {
 	dedup_keys status.created 91000000000 1 $K 2026-02-17T09:12:44.000Z
