@@ -400,6 +400,29 @@ mod_time_clock(const char **pp, int64_t *secs, int64_t *ms)
 	return 0;
 }
 
+size_t
+mod_ascii_prefix(const void *s, size_t len)
+{
+	const uint64_t       hi = 0x8080808080808080ull;
+	const unsigned char *u = s;
+	size_t               i = 0;
+	uint64_t             w[4];
+
+	for (; i + 32 <= len; i += 32) {
+		memcpy(w, u + i, 32);
+		if ((w[0] | w[1] | w[2] | w[3]) & hi)
+			break;
+	}
+	for (; i + 8 <= len; i += 8) {
+		memcpy(w, u + i, 8);
+		if (w[0] & hi)
+			break;
+	}
+	while (i < len && u[i] < 0x80)
+		i++;
+	return i;
+}
+
 int64_t
 mod_mono_ms(void)
 {

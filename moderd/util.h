@@ -23,6 +23,10 @@ char *xstrndup(const char *s, size_t n);
 /* mod_strlcpy: BSD strlcpy; truncation when result >= size. */
 size_t mod_strlcpy(char *dst, const char *src, size_t size);
 
+/* mod_ascii_prefix: length of the longest prefix of s[0..len) whose bytes
+ * are all below 0x80, read 32 bytes at a time. */
+size_t mod_ascii_prefix(const void *s, size_t len);
+
 /*
  * mod_strtonum: parse a whole decimal integer in [min, max] into *out.
  * Returns 0, MOD_EINVAL (not a number) or MOD_ETOOBIG (out of range).

@@ -20,6 +20,13 @@
  * prefilter mode widened to a superset that Hyperscan compiles and scans
  * faster (rule_hs_widen).
  *
+ * A slot's patterns may be split over several databases by script need
+ * (rule_scripts.c): a detector of Cyrillic spam words or of zero-width
+ * runs can only match a string holding such characters, so its database
+ * is scanned only over strings that do (rule_scripts_of(), one cheap pass)
+ * and an English post never pays for it.  Which patterns get a database of
+ * their own is decided in rule_hs_needs().
+ *
  * Compiling 1000 patterns takes seconds, so the compiled databases and the
  * classification are cached on disk, keyed by a SHA-256 of the Hyperscan
  * version, the platform and every pattern with its flags.  Cache files are
@@ -47,11 +54,27 @@
 #include "util.h"
 
 #define RULE_HS_CACHE_MAGIC                                                   \
-	"MODHS004" /* bump on any format or meaning change */
+	"MODHS005" /* bump on any format or meaning change */
 #define RULE_HS_CACHE_MAX_BYTES (512 * 1024 * 1024)
 
+/* Databases per slot: the first for patterns any string may match, the
+ * others each for the patterns of one script need (rule_scripts.c). */
+#define RULE_HS_GROUPS_COUNT 8
+_Static_assert(RULE_SLOT_COUNT <= 32, "slot bits fit a uint32_t");
+
+/* A need of more buckets than this is not worth a database of its own. */
+#define RULE_HS_GATE_MAX_BUCKETS 24
+
+struct rule_hs_group {
+	hs_database_t *db; /* NULL when no pattern is in the group */
+	uint64_t       need; /* RULE_SCRIPTS_ALL for the first group */
+};
+
 struct rule_hsdb {
-	hs_database_t *db[RULE_SLOT_COUNT];
+	struct rule_hs_group g[RULE_SLOT_COUNT][RULE_HS_GROUPS_COUNT];
+	uint32_t             n[RULE_SLOT_COUNT]; /* groups in use */
+	uint64_t             gated[RULE_SLOT_COUNT]; /* union of gated needs */
+	uint64_t             live; /* bit slot: the slot has a database */
 };
 
 struct rule_hs_scratch {
@@ -517,6 +540,95 @@ rule_hs_classify(struct ruleset *rs)
 	}
 }
 
+/*
+ * Each pattern Hyperscan scans gets its script need (rule_scripts.c), kept
+ * only where a database of its own pays: a separate scan costs about what
+ * a pattern with a literal adds to a shared database, so such a pattern is
+ * gated only when every pattern of its slot can be (the slot's ungated
+ * scan disappears); one without a literal (an automaton over every byte,
+ * like \p{Latin}\p{Cyrillic}) is gated whenever it has a need.
+ */
+static void
+rule_hs_needs(struct ruleset *rs)
+{
+	struct rule_scripts_ctx *c = rule_scripts_ctx_new();
+	bool                    *lit = xcalloc(rs->npats + 1, sizeof(*lit));
+	uint32_t                 whole = UINT32_MAX; /* bit slot: all gated */
+	size_t                   i;
+
+	for (i = 0; i < rs->npats; i++) {
+		struct rule_pattern *p = &rs->pats[i];
+
+		p->need = RULE_SCRIPTS_ALL;
+		if (p->canon != i || p->mode == RULE_PAT_PCRE_ONLY)
+			continue;
+		p->need = rule_scripts_need(c, p, &lit[i]);
+		if (__builtin_popcountll(p->need) > RULE_HS_GATE_MAX_BUCKETS)
+			p->need = RULE_SCRIPTS_ALL;
+		if (p->need == RULE_SCRIPTS_ALL)
+			whole &= ~(1u << RULE_SLOT(p->target, p->raw));
+	}
+	for (i = 0; i < rs->npats; i++)
+		if (lit[i]
+		    && !(whole
+		        & (1u << RULE_SLOT(
+		               rs->pats[i].target, rs->pats[i].raw))))
+			rs->pats[i].need = RULE_SCRIPTS_ALL;
+	free(lit);
+	rule_scripts_ctx_free(c);
+}
+
+/* The group of slot that patterns of this need go to (0: ungated). */
+static uint32_t
+rule_hs_group_of(const struct rule_hsdb *db, int slot, uint64_t need)
+{
+	uint32_t k;
+
+	for (k = 1; k < db->n[slot]; k++)
+		if (db->g[slot][k].need == need)
+			return k;
+	return 0;
+}
+
+/* The union of the needs of slot's gated groups; whether it is live. */
+static void
+rule_hs_gated(struct rule_hsdb *db, int slot)
+{
+	uint32_t k;
+
+	db->gated[slot] = 0;
+	db->live &= ~(1ull << slot);
+	for (k = 0; k < db->n[slot]; k++) {
+		if (k > 0)
+			db->gated[slot] |= db->g[slot][k].need;
+		if (db->g[slot][k].db != NULL)
+			db->live |= 1ull << slot;
+	}
+}
+
+/* Plan slot's groups: one per distinct need, while there is room. */
+static void
+rule_hs_plan(struct ruleset *rs, int slot)
+{
+	struct rule_hsdb *db = rs->hs;
+	size_t            i;
+
+	db->n[slot] = 1;
+	db->g[slot][0].need = RULE_SCRIPTS_ALL;
+	for (i = 0; i < rs->npats; i++) {
+		const struct rule_pattern *p = &rs->pats[i];
+
+		if (RULE_SLOT(p->target, p->raw) != slot || p->canon != i
+		    || p->mode == RULE_PAT_PCRE_ONLY
+		    || p->need == RULE_SCRIPTS_ALL
+		    || rule_hs_group_of(db, slot, p->need) != 0
+		    || db->n[slot] == RULE_HS_GROUPS_COUNT)
+			continue;
+		db->g[slot][db->n[slot]++].need = p->need;
+	}
+	rule_hs_gated(db, slot);
+}
+
 /* The expressions of one slot: patterns, then keys (ids npats + k). */
 struct rule_hs_set {
 	const char **exprs;
@@ -535,7 +647,8 @@ rule_hs_set_add(
 }
 
 static void
-rule_hs_set_fill(struct ruleset *rs, int slot, struct rule_hs_set *set)
+rule_hs_set_fill(
+    struct ruleset *rs, int slot, uint32_t g, struct rule_hs_set *set)
 {
 	size_t i;
 
@@ -547,7 +660,8 @@ rule_hs_set_fill(struct ruleset *rs, int slot, struct rule_hs_set *set)
 
 		if (RULE_SLOT(p->target, p->raw) != slot || p->canon != i
 		    || p->mode == RULE_PAT_PCRE_ONLY
-		    || p->mode == RULE_PAT_KEYS)
+		    || p->mode == RULE_PAT_KEYS
+		    || rule_hs_group_of(rs->hs, slot, p->need) != g)
 			continue;
 		rule_hs_set_add(set, rule_hs_expr(p, p->mode),
 		    rule_hs_flags(p, p->mode), (unsigned) i);
@@ -556,7 +670,8 @@ rule_hs_set_fill(struct ruleset *rs, int slot, struct rule_hs_set *set)
 		struct rule_pattern *p = &rs->pats[rs->keys[i].pat];
 
 		if (RULE_SLOT(p->target, p->raw) != slot
-		    || p->mode != RULE_PAT_KEYS)
+		    || p->mode != RULE_PAT_KEYS
+		    || rule_hs_group_of(rs->hs, slot, p->need) != g)
 			continue;
 		rule_hs_set_add(set, xstrdup(rs->keys[i].expr),
 		    rule_hs_flags(p, RULE_PAT_PREFILTER),
@@ -585,11 +700,12 @@ rule_hs_demote(struct ruleset *rs, unsigned id)
 }
 
 /*
- * Compile one slot.  When Hyperscan rejects one expression of the set it
- * names it; that pattern is demoted and the set is retried.
+ * Compile group g of one slot.  When Hyperscan rejects one expression of
+ * the set it names it; that pattern is demoted and the set is retried.
  */
 static int
-rule_hs_compile_slot(struct ruleset *rs, int slot, hs_database_t **dbp)
+rule_hs_compile_group(
+    struct ruleset *rs, int slot, uint32_t g, hs_database_t **dbp)
 {
 	struct rule_hs_set  set = { 0 };
 	hs_compile_error_t *cerr = NULL;
@@ -602,7 +718,7 @@ rule_hs_compile_slot(struct ruleset *rs, int slot, hs_database_t **dbp)
 	set.flags = xcalloc(max + 1, sizeof(*set.flags));
 	set.ids = xcalloc(max + 1, sizeof(*set.ids));
 	for (;;) {
-		rule_hs_set_fill(rs, slot, &set);
+		rule_hs_set_fill(rs, slot, g, &set);
 		if (set.n == 0
 		    || hs_compile_multi(set.exprs, set.flags, set.ids,
 		           (unsigned) set.n, HS_MODE_BLOCK, NULL, dbp, &cerr)
@@ -683,7 +799,7 @@ rule_hs_put(FILE *f, const void *p, size_t len, bool *ok)
 		*ok = false;
 }
 
-/* Per pattern: mode and width; then the keys. */
+/* Per pattern: mode, width and need; then the keys. */
 static void
 rule_hs_put_patterns(const struct ruleset *rs, FILE *f, bool *ok)
 {
@@ -695,6 +811,7 @@ rule_hs_put_patterns(const struct ruleset *rs, FILE *f, bool *ok)
 
 		rule_hs_put(f, &m, sizeof(m), ok);
 		rule_hs_put(f, &rs->pats[i].max_width, sizeof(uint32_t), ok);
+		rule_hs_put(f, &rs->pats[i].need, sizeof(uint64_t), ok);
 	}
 	rule_hs_put(f, &nkeys, sizeof(nkeys), ok);
 	for (i = 0; i < rs->nkeys; i++) {
@@ -704,6 +821,31 @@ rule_hs_put_patterns(const struct ruleset *rs, FILE *f, bool *ok)
 		rule_hs_put(f, &rs->keys[i].bit, sizeof(uint32_t), ok);
 		rule_hs_put(f, &len, sizeof(len), ok);
 		rule_hs_put(f, rs->keys[i].expr, len, ok);
+	}
+}
+
+/* A slot: its group count, then per group the need and the database. */
+static void
+rule_hs_put_slot(const struct rule_hsdb *db, int slot, FILE *f, bool *ok)
+{
+	uint32_t k;
+
+	rule_hs_put(f, &db->n[slot], sizeof(uint32_t), ok);
+	for (k = 0; k < db->n[slot]; k++) {
+		const struct rule_hs_group *g = &db->g[slot][k];
+		char                       *bytes = NULL;
+		size_t                      len = 0;
+		uint64_t                    l64;
+
+		if (g->db
+		    && hs_serialize_database(g->db, &bytes, &len)
+		        != HS_SUCCESS)
+			*ok = false;
+		l64 = len;
+		rule_hs_put(f, &g->need, sizeof(uint64_t), ok);
+		rule_hs_put(f, &l64, sizeof(l64), ok);
+		rule_hs_put(f, bytes, len, ok);
+		free(bytes);
 	}
 }
 
@@ -729,20 +871,8 @@ rule_hs_cache_save(const struct ruleset *rs, const char *dir)
 	rule_hs_put(f, RULE_HS_CACHE_MAGIC, 8, &ok);
 	rule_hs_put(f, &n, sizeof(n), &ok);
 	rule_hs_put_patterns(rs, f, &ok);
-	for (slot = 0; slot < RULE_SLOT_COUNT; slot++) {
-		char    *bytes = NULL;
-		size_t   len = 0;
-		uint64_t l64;
-
-		if (rs->hs->db[slot]
-		    && hs_serialize_database(rs->hs->db[slot], &bytes, &len)
-		        != HS_SUCCESS)
-			ok = false;
-		l64 = len;
-		rule_hs_put(f, &l64, sizeof(l64), &ok);
-		rule_hs_put(f, bytes, len, &ok);
-		free(bytes);
-	}
+	for (slot = 0; slot < RULE_SLOT_COUNT; slot++)
+		rule_hs_put_slot(rs->hs, slot, f, &ok);
 	if (fclose(f) != 0 || !ok || rename(tmp, path) != 0) {
 		log_warnx("rules: could not write prefilter cache %s", path);
 		unlink(tmp);
@@ -790,7 +920,9 @@ rule_hs_take_patterns(struct ruleset *rs, const char **p, const char *end)
 		if (!rule_hs_take(p, end, &m, sizeof(m))
 		    || m > RULE_PAT_PCRE_ONLY
 		    || !rule_hs_take(
-		        p, end, &rs->pats[i].max_width, sizeof(uint32_t)))
+		        p, end, &rs->pats[i].max_width, sizeof(uint32_t))
+		    || !rule_hs_take(
+		        p, end, &rs->pats[i].need, sizeof(uint64_t)))
 			return false;
 		rs->pats[i].mode = (enum rule_pat_mode) m;
 	}
@@ -803,11 +935,38 @@ rule_hs_take_patterns(struct ruleset *rs, const char **p, const char *end)
 	return true;
 }
 
+/* A slot as rule_hs_put_slot() wrote it. */
+static bool
+rule_hs_take_slot(
+    struct rule_hsdb *db, int slot, const char **p, const char *end)
+{
+	uint64_t len;
+	uint32_t k;
+
+	if (!rule_hs_take(p, end, &db->n[slot], sizeof(uint32_t))
+	    || db->n[slot] > RULE_HS_GROUPS_COUNT)
+		return false;
+	for (k = 0; k < db->n[slot]; k++) {
+		struct rule_hs_group *g = &db->g[slot][k];
+
+		if (!rule_hs_take(p, end, &g->need, sizeof(uint64_t))
+		    || !rule_hs_take(p, end, &len, sizeof(len))
+		    || len > (uint64_t) (end - *p))
+			return false;
+		if (len
+		    && hs_deserialize_database(*p, len, &g->db) != HS_SUCCESS)
+			return false;
+		*p += len;
+	}
+	rule_hs_gated(db, slot);
+	return true;
+}
+
 static bool
 rule_hs_cache_parse(struct ruleset *rs, const char *p, const char *end)
 {
 	char     magic[8];
-	uint64_t n, len;
+	uint64_t n;
 	int      slot;
 
 	if (!rule_hs_take(&p, end, magic, 8)
@@ -816,16 +975,9 @@ rule_hs_cache_parse(struct ruleset *rs, const char *p, const char *end)
 		return false;
 	if (!rule_hs_take_patterns(rs, &p, end))
 		return false;
-	for (slot = 0; slot < RULE_SLOT_COUNT; slot++) {
-		if (!rule_hs_take(&p, end, &len, sizeof(len))
-		    || len > (uint64_t) (end - p))
+	for (slot = 0; slot < RULE_SLOT_COUNT; slot++)
+		if (!rule_hs_take_slot(rs->hs, slot, &p, end))
 			return false;
-		if (len
-		    && hs_deserialize_database(p, len, &rs->hs->db[slot])
-		        != HS_SUCCESS)
-			return false;
-		p += len;
-	}
 	return p == end;
 }
 
@@ -849,7 +1001,6 @@ rule_hs_cache_load(struct ruleset *rs, const char *dir)
 	char   path[MOD_MAX_PATH_BYTES], *data = NULL;
 	size_t len;
 	bool   ok;
-	int    slot;
 
 	rule_hs_cache_path(rs, dir, path, sizeof(path));
 	if (mod_read_file(path, RULE_HS_CACHE_MAX_BYTES, &data, &len, NULL)
@@ -858,10 +1009,8 @@ rule_hs_cache_load(struct ruleset *rs, const char *dir)
 	if (!(ok = rule_hs_cache_parse(rs, data, data + len))) {
 		log_warnx("rules: ignoring damaged prefilter cache %s", path);
 		rule_hs_free_keys(rs);
-		for (slot = 0; slot < RULE_SLOT_COUNT; slot++) {
-			hs_free_database(rs->hs->db[slot]);
-			rs->hs->db[slot] = NULL;
-		}
+		rule_hs_free(rs->hs);
+		rs->hs = xcalloc(1, sizeof(*rs->hs));
 	}
 	free(data);
 	return ok;
@@ -888,7 +1037,22 @@ rule_hs_copy_modes(struct ruleset *rs)
 	for (i = 0; i < rs->npats; i++) {
 		rs->pats[i].mode = rs->pats[rs->pats[i].canon].mode;
 		rs->pats[i].max_width = rs->pats[rs->pats[i].canon].max_width;
+		rs->pats[i].need = rs->pats[rs->pats[i].canon].need;
 	}
+}
+
+/* Every group of one slot, planned first. */
+static int
+rule_hs_compile_slot(struct ruleset *rs, int slot)
+{
+	uint32_t k;
+
+	rule_hs_plan(rs, slot);
+	for (k = 0; k < rs->hs->n[slot]; k++)
+		if (rule_hs_compile_group(rs, slot, k, &rs->hs->g[slot][k].db))
+			return MOD_EINTERNAL;
+	rule_hs_gated(rs->hs, slot);
+	return 0;
 }
 
 int
@@ -897,13 +1061,15 @@ rule_hs_build(struct ruleset *rs, const char *cache_dir)
 	int slot;
 
 	rs->hs = xcalloc(1, sizeof(*rs->hs));
+	rule_scripts_prepare();
 	if (cache_dir && *cache_dir && rule_hs_cache_load(rs, cache_dir)) {
 		rs->cache_hit = true;
 		return 0;
 	}
 	rule_hs_classify(rs);
+	rule_hs_needs(rs);
 	for (slot = 0; slot < RULE_SLOT_COUNT; slot++)
-		if (rule_hs_compile_slot(rs, slot, &rs->hs->db[slot]) != 0) {
+		if (rule_hs_compile_slot(rs, slot) != 0) {
 			rule_hs_disable(rs);
 			return 0;
 		}
@@ -916,12 +1082,14 @@ rule_hs_build(struct ruleset *rs, const char *cache_dir)
 void
 rule_hs_free(struct rule_hsdb *db)
 {
-	int slot;
+	int      slot;
+	uint32_t k;
 
 	if (db == NULL)
 		return;
 	for (slot = 0; slot < RULE_SLOT_COUNT; slot++)
-		hs_free_database(db->db[slot]); /* NULL-safe */
+		for (k = 0; k < RULE_HS_GROUPS_COUNT; k++)
+			hs_free_database(db->g[slot][k].db); /* NULL-safe */
 	free(db);
 }
 
@@ -930,12 +1098,16 @@ rule_hs_scratch_new(const struct ruleset *rs)
 {
 	struct rule_hs_scratch *s = xcalloc(1, sizeof(*s));
 	int                     slot;
+	uint32_t                k;
 
 	for (slot = 0; rs->hs && slot < RULE_SLOT_COUNT; slot++)
-		if (rs->hs->db[slot]
-		    && hs_alloc_scratch(rs->hs->db[slot], &s->scratch)
-		        != HS_SUCCESS)
-			fatalx("rules: could not allocate hyperscan scratch");
+		for (k = 0; k < rs->hs->n[slot]; k++)
+			if (rs->hs->g[slot][k].db
+			    && hs_alloc_scratch(
+			           rs->hs->g[slot][k].db, &s->scratch)
+			        != HS_SUCCESS)
+				fatalx("rules: could not allocate hyperscan "
+				       "scratch");
 	return s;
 }
 
@@ -964,23 +1136,6 @@ rule_hs_on_match(unsigned int id, unsigned long long from,
 	(void) flags;
 	cb->fn(cb->arg, id, cb->elem, (size_t) to);
 	return 0;
-}
-
-/* Length of the run of ASCII bytes at the start of s, 8 at a time. */
-static size_t
-rule_hs_ascii_run(const unsigned char *s, size_t len)
-{
-	size_t   i = 0;
-	uint64_t w;
-
-	for (; i + 8 <= len; i += 8) {
-		memcpy(&w, s + i, 8);
-		if (w & 0x8080808080808080ull)
-			break;
-	}
-	while (i < len && s[i] < 0x80)
-		i++;
-	return i;
 }
 
 /* Length of the valid multi-byte sequence at s, or 0. */
@@ -1014,12 +1169,36 @@ rule_hs_utf8_ok(const unsigned char *s, size_t len)
 {
 	size_t i = 0, n;
 
-	while ((i += rule_hs_ascii_run(s + i, len - i)) < len) {
+	while ((i += mod_ascii_prefix(s + i, len - i)) < len) {
 		if ((n = rule_hs_utf8_seq(s + i, len - i)) == 0)
 			return false;
 		i += n;
 	}
 	return true;
+}
+
+/*
+ * Scan one string with the groups of its slot: the first always, a gated
+ * one only when the string holds a code point of the group's need.
+ */
+static int
+rule_hs_scan_str(const struct rule_hsdb *db, int slot,
+    struct rule_hs_scratch *s, const struct rule_str *v, struct rule_hs_cb *cb)
+{
+	uint64_t has = db->gated[slot] ? rule_scripts_of(v->s, v->len) : 0;
+	uint32_t k;
+
+	for (k = 0; k < db->n[slot]; k++) {
+		const struct rule_hs_group *g = &db->g[slot][k];
+
+		if (g->db == NULL || (k > 0 && (g->need & has) == 0))
+			continue;
+		if (hs_scan(g->db, v->s, (unsigned) v->len, 0, s->scratch,
+		        rule_hs_on_match, cb)
+		    != HS_SUCCESS)
+			return MOD_EINTERNAL;
+	}
+	return 0;
 }
 
 int
@@ -1032,10 +1211,10 @@ rule_hs_scan(const struct ruleset *rs, struct rule_hs_scratch *s,
 	size_t            i;
 
 	*unscanned = 0;
-	for (slot = 0; slot < RULE_SLOT_COUNT; slot++) {
+	for (slot = 0; rs->hs != NULL && slot < RULE_SLOT_COUNT; slot++) {
 		const struct rule_field *fl;
 
-		if (rs->hs == NULL || rs->hs->db[slot] == NULL)
+		if (!(rs->hs->live & (1ull << slot)))
 			continue;
 		fl = slot % 2 ? &f->raw[slot / 2] : &f->folded[slot / 2];
 		for (i = 0; i < fl->n; i++) {
@@ -1046,10 +1225,8 @@ rule_hs_scan(const struct ruleset *rs, struct rule_hs_scratch *s,
 			    || (!f->utf8_valid
 			        && !rule_hs_utf8_ok(
 			            (const unsigned char *) v->s, v->len))
-			    || hs_scan(rs->hs->db[slot], v->s,
-			           (unsigned) v->len, 0, s->scratch,
-			           rule_hs_on_match, &cb)
-			        != HS_SUCCESS) {
+			    || rule_hs_scan_str(rs->hs, slot, s, v, &cb)
+			        != 0) {
 				*unscanned |= 1ull << slot;
 				break;
 			}

@@ -127,6 +127,7 @@ struct rule_pattern {
 	uint32_t             keys_all; /* RULE_PAT_KEYS: all key bits */
 	enum rule_guard_kind guard; /* rule_guard_classify() */
 	uint32_t             guard_n, guard_r;
+	uint64_t need; /* rule_scripts_need(); RULE_SCRIPTS_ALL if none */
 };
 
 /* rule_guard_classify: set p->guard and p->guard_n from p->src and
@@ -142,6 +143,34 @@ void rule_guard_measure(
 bool rule_guard_may_match(
     const struct rule_pattern *p, const struct rule_guard_stats *st);
 
+/* rule_scripts.c: code point buckets (see the essay there). */
+#define RULE_SCRIPTS_ALL UINT64_MAX /* no need known: always scan */
+
+/* Probe answers and the probe subject, shared by one ruleset build. */
+struct rule_scripts_ctx;
+struct rule_scripts_ctx *rule_scripts_ctx_new(void);
+void                     rule_scripts_ctx_free(struct rule_scripts_ctx *c);
+
+/*
+ * rule_scripts_need: buckets such that every string p matches holds a code
+ * point in one of them (bit b = bucket b); RULE_SCRIPTS_ALL when that is
+ * unknown or ASCII may do.  Never too small.  *literal: whether every
+ * match holds a literal of a few bytes, which Hyperscan finds cheaply.
+ */
+uint64_t rule_scripts_need(
+    struct rule_scripts_ctx *c, const struct rule_pattern *p, bool *literal);
+
+/* rule_scripts_prepare: build the bucket table (once per process) before
+ * any rule_scripts_of(). */
+void rule_scripts_prepare(void);
+
+/*
+ * rule_scripts_of: the buckets of the code points of s, which must be
+ * valid UTF-8 (only lead bytes and lengths are checked: RULE_SCRIPTS_ALL
+ * for a bad one).  Thread-safe after rule_scripts_prepare().
+ */
+uint64_t rule_scripts_of(const char *s, size_t len);
+
 struct rule_hsdb; /* rule_hs.c */
 
 struct ruleset {
@@ -153,12 +182,16 @@ struct ruleset {
 	char               **files; /* names used in messages */
 	size_t               nfiles;
 	uint32_t            *always; /* rules evaluated on every event */
-	size_t               nalways;
-	uint32_t             match_limit, depth_limit, heap_limit_kib;
-	struct rule_hsdb    *hs; /* NULL when built without prefilter */
-	struct rule_key     *keys; /* RULE_PAT_KEYS conditions */
-	size_t               nkeys;
-	bool                 cache_hit;
+	/* gates[i]: a condition always[i] cannot hit without (its first
+	 * non-regex match/when test), checked before queueing it; type
+	 * RULE_TEST_REGEX when it has none */
+	struct rule_test *gates;
+	size_t            nalways;
+	uint32_t          match_limit, depth_limit, heap_limit_kib;
+	struct rule_hsdb *hs; /* NULL when built without prefilter */
+	struct rule_key  *keys; /* RULE_PAT_KEYS conditions */
+	size_t            nkeys;
+	bool              cache_hit;
 };
 
 /* rule_parse.c: parse one file into rs (appending rules and patterns).
@@ -172,6 +205,15 @@ int rule_parse_file(struct ruleset *rs, const char *file, const char *src,
 int  rule_regex_compile(struct rule_pattern *p, const char *file, int line,
      int col, int flags_col, struct mod_errlist *errs);
 void rule_regex_free(struct rule_pattern *p);
+
+/* rule_regex_probe: compile atom[0..len) (one escape such as \p{Greek})
+ * as rule patterns are compiled (UTF, UCP, CASELESS if caseless) and call
+ * fn with the offset of each of its matches in subj (valid UTF-8), left to
+ * right, until fn returns false.  MOD_EINVAL if it does not compile or
+ * matches an empty string. */
+typedef bool (*rule_regex_probe_fn)(void *arg, size_t off);
+int rule_regex_probe(const char *atom, size_t len, bool caseless,
+    const char *subj, size_t slen, rule_regex_probe_fn fn, void *arg);
 
 /* Per-thread PCRE2 state. */
 /* rule_regex_marks_are_word: whether this PCRE2's Unicode \w matches

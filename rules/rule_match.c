@@ -28,6 +28,10 @@
 #include "rule_impl.h"
 #include "util.h"
 
+/* Cache lines of an event's strings asked for at once (rule_match_prefetch).
+ */
+#define RULE_MATCH_PREFETCH_LINES 64
+
 struct rule_loc {
 	size_t elem, off, len;
 	bool   known;
@@ -522,8 +526,12 @@ rule_match_queue_prefiltered(struct rule_matcher *m)
 		return;
 	}
 	for (i = 0; i < m->rs->nalways; i++) {
-		uint32_t ri = m->rs->always[i];
+		uint32_t                ri = m->rs->always[i];
+		const struct rule_test *g = &m->rs->gates[i];
 
+		/* A false match/when condition: the rule misses. */
+		if (g->type != RULE_TEST_REGEX && !rule_match_cond(m->f, g))
+			continue;
 		if (m->rule_seen[ri] != m->gen) {
 			m->rule_seen[ri] = m->gen;
 			m->queue[m->nqueue++] = ri;
@@ -533,19 +541,32 @@ rule_match_queue_prefiltered(struct rule_matcher *m)
 }
 
 /*
- * rule_match_prefetch: ask for every cache line of f at once.  The scan
- * reads one field per slot with a Hyperscan call in between, so a view
- * that has gone cold (events matched long after they were normalised)
- * would otherwise cost its cache misses one after the other.
+ * rule_match_prefetch: ask for the cache lines of f and of its strings (up
+ * to RULE_MATCH_PREFETCH_LINES) at once.  The scan reads one field per
+ * slot with a Hyperscan call in between, so a view that has gone cold
+ * (events matched long after they were normalised) would otherwise cost
+ * its cache misses one after the other.
  */
 static void
 rule_match_prefetch(const struct rule_fields *f)
 {
 	const char *p = (const char *) f;
-	size_t      off;
+	size_t      off, t, i, lines = 0;
 
 	for (off = 0; off < sizeof(*f); off += 64)
 		__builtin_prefetch(p + off);
+	for (t = 0; t < 2 * RULE_T_COUNT; t++) {
+		const struct rule_field *fl = t < RULE_T_COUNT
+		    ? &f->folded[t]
+		    : &f->raw[t - RULE_T_COUNT];
+
+		for (i = 0; i < fl->n && lines < RULE_MATCH_PREFETCH_LINES;
+		     i++)
+			for (off = 0; off < fl->v[i].len
+			     && lines < RULE_MATCH_PREFETCH_LINES;
+			     off += 64, lines++)
+				__builtin_prefetch(fl->v[i].s + off);
+	}
 }
 
 int

@@ -211,3 +211,38 @@ rule_regex_marks_are_word(void)
 	(void) pthread_once(&rule_regex_marks_once, rule_regex_marks_probe);
 	return rule_regex_marks_word;
 }
+
+int
+rule_regex_probe(const char *atom, size_t len, bool caseless, const char *subj,
+    size_t slen, rule_regex_probe_fn fn, void *arg)
+{
+	pcre2_code       *re;
+	pcre2_match_data *md = NULL;
+	PCRE2_SIZE        eoff, start = 0, *ov;
+	int               ec, rv = 0;
+
+	re = pcre2_compile((PCRE2_SPTR) atom, len,
+	    PCRE2_UTF | PCRE2_UCP | (caseless ? PCRE2_CASELESS : 0), &ec,
+	    &eoff, NULL);
+	if (re == NULL)
+		return MOD_EINVAL;
+	(void) pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);
+	if ((md = pcre2_match_data_create_from_pattern(re, NULL)) == NULL)
+		fatalx("rules: could not allocate pcre2 match data");
+	while (start < slen
+	    && pcre2_match(re, (PCRE2_SPTR) subj, slen, start,
+	           PCRE2_NO_UTF_CHECK, md, NULL)
+	        > 0) {
+		ov = pcre2_get_ovector_pointer(md);
+		if (ov[1] <= ov[0]) {
+			rv = MOD_EINVAL; /* not a one-character atom */
+			break;
+		}
+		if (!fn(arg, ov[0]))
+			break;
+		start = ov[1];
+	}
+	pcre2_match_data_free(md);
+	pcre2_code_free(re);
+	return rv;
+}

@@ -54,6 +54,7 @@ ruleset_free_contents(struct ruleset *rs)
 	free(rs->pats);
 	free(rs->files);
 	free(rs->always);
+	free(rs->gates);
 }
 
 struct ruleset *
@@ -287,13 +288,30 @@ ruleset_order_tests(struct ruleset *rs)
 	}
 }
 
+/* The gate of an always rule: a copy of its first match/when condition
+ * that is not a regex, or a test of type RULE_TEST_REGEX (no gate). */
+static void
+ruleset_gate(const struct rule *r, struct rule_test *gate)
+{
+	size_t k;
+
+	memset(gate, 0, sizeof(*gate));
+	gate->type = RULE_TEST_REGEX;
+	for (k = 0; k < r->ntests; k++)
+		if (r->tests[k].type != RULE_TEST_REGEX) {
+			*gate = r->tests[k];
+			return;
+		}
+}
+
 /* Rules that no Hyperscan report can bring into the queue. */
 static void
 ruleset_find_always(struct ruleset *rs)
 {
-	size_t i, k;
+	size_t i, k, n = rs->nrules ? rs->nrules : 1;
 
-	rs->always = xcalloc(rs->nrules ? rs->nrules : 1, sizeof(*rs->always));
+	rs->always = xcalloc(n, sizeof(*rs->always));
+	rs->gates = xcalloc(n, sizeof(*rs->gates));
 	for (i = 0; i < rs->nrules; i++) {
 		struct rule *r = &rs->rules[i];
 		bool         hs = false;
@@ -304,8 +322,10 @@ ruleset_find_always(struct ruleset *rs)
 			    && rs->pats[r->tests[k].pat].mode
 			        != RULE_PAT_PCRE_ONLY;
 		r->needs_always = !hs;
-		if (!hs)
-			rs->always[rs->nalways++] = (uint32_t) i;
+		if (hs)
+			continue;
+		ruleset_gate(r, &rs->gates[rs->nalways]);
+		rs->always[rs->nalways++] = (uint32_t) i;
 	}
 }
 

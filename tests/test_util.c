@@ -487,6 +487,29 @@ test_strings_and_alloc(void **state)
 	free(p);
 }
 
+/* mod_ascii_prefix at every length and position around its 32- and
+ * 8-byte steps. */
+static void
+test_ascii_prefix(void **state)
+{
+	char   s[80];
+	size_t len, at;
+
+	(void) state;
+	assert_int_equal(mod_ascii_prefix("", 0), 0);
+	for (len = 0; len <= sizeof(s); len++) {
+		memset(s, 'a', sizeof(s));
+		assert_int_equal(mod_ascii_prefix(s, len), len);
+		for (at = 0; at < len; at++) {
+			memset(s, 'a', sizeof(s));
+			s[at] = (char) 0xc3;
+			assert_int_equal(mod_ascii_prefix(s, len), at);
+			s[at] = 0; /* NUL is ASCII */
+			assert_int_equal(mod_ascii_prefix(s, len), len);
+		}
+	}
+}
+
 int
 main(void)
 {
@@ -502,6 +525,7 @@ main(void)
 		cmocka_unit_test(test_errlist_cap_and_print),
 		cmocka_unit_test(test_err_and_strerror),
 		cmocka_unit_test(test_strings_and_alloc),
+		cmocka_unit_test(test_ascii_prefix),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
