@@ -1185,9 +1185,12 @@ static int
 rule_hs_scan_str(const struct rule_hsdb *db, int slot,
     struct rule_hs_scratch *s, const struct rule_str *v, struct rule_hs_cb *cb)
 {
-	uint64_t has = db->gated[slot] ? rule_scripts_of(v->s, v->len) : 0;
+	uint64_t has;
 	uint32_t k;
 
+	if (v->len == 0)
+		return 0; /* no pattern Hyperscan takes matches "" */
+	has = db->gated[slot] ? rule_scripts_of(v->s, v->len) : 0;
 	for (k = 0; k < db->n[slot]; k++) {
 		const struct rule_hs_group *g = &db->g[slot][k];
 

@@ -138,6 +138,13 @@ void rule_guard_classify(struct rule_pattern *p);
 void rule_guard_measure(
     const struct rule_field *f, struct rule_guard_stats *st);
 
+/* rule_guard_measure_ref: the same measure taken the slow, simple way
+ * (a byte or a code point at a time, ICU for every non-ASCII one): the
+ * reference tests compare rule_guard_measure() with.  Not for the
+ * matcher. */
+void rule_guard_measure_ref(
+    const struct rule_field *f, struct rule_guard_stats *st);
+
 /* rule_guard_may_match: false only if p cannot match a field measured
  * as st; true for patterns without a guard. */
 bool rule_guard_may_match(

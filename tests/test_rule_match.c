@@ -3,7 +3,8 @@
  * semantics, unknown values, multi-valued targets, regex limits reported
  * as "could not evaluate" while other rules still run, identical verdicts
  * with and without the prefilter (exact, prefilter and PCRE2-only
- * patterns), the on-disk cache, excerpts and the score-to-action decision.
+ * patterns), the on-disk cache, excerpts and the score-to-action decision,
+ * and the guards' fast measure against their reference (rule_impl.h).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -16,6 +17,7 @@
 
 #include <cmocka.h>
 
+#include "rule_impl.h"
 #include "rules.h"
 #include "util.h"
 
@@ -505,6 +507,321 @@ test_backref_literal(void **state)
 		backref_check(&backref_cases[i]);
 }
 
+/*
+ * rule_guard_measure() against rule_guard_measure_ref(), the slow and
+ * simple way (rule_guard.c): every statistic must come out the same.
+ * Hand-written edge cases first (ASCII blocks of 8 and 64 bytes, runs
+ * and words across them and across non-ASCII code points, characters
+ * that fold to ASCII, invalid UTF-8, several strings), then strings from
+ * a fixed-seed generator.
+ */
+static void
+guard_same(const struct rule_str *v, size_t n, const char *what, size_t id)
+{
+	struct rule_field       f = { v, n };
+	struct rule_guard_stats a, b;
+	size_t                  c;
+
+	rule_guard_measure(&f, &a);
+	rule_guard_measure_ref(&f, &b);
+	if (a.run != b.run || a.word_unknown != b.word_unknown)
+		fail_msg("%s %zu: run %u/%u, unknown %d/%d", what, id, a.run,
+		    b.run, a.word_unknown, b.word_unknown);
+	for (c = 0; c <= RULE_GUARD_MAX_CHAIN; c++)
+		if (a.chain_wlen[c] != b.chain_wlen[c])
+			fail_msg("%s %zu: chain_wlen[%zu] %u/%u", what, id, c,
+			    a.chain_wlen[c], b.chain_wlen[c]);
+}
+
+static void
+guard_same1(const char *s, size_t len, const char *what, size_t id)
+{
+	struct rule_str v = { s, len };
+
+	guard_same(&v, 1, what, id);
+}
+
+static const char *const guard_edges[] = {
+	"",
+	"a",
+	"aa",
+	"Aa",
+	"a a",
+	"_",
+	"__ __ __",
+	"a_1 a_1 A_1",
+	"123 123",
+	"a@a@a@a",
+	"a[a[a",
+	"a`a`a`a",
+	"a{a{a{a",
+	"@@@@[[[[````{{{{",
+	"zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz",
+	"ZzZzZzZzZzZzZzZzZzZzZzZzZzZzZzZzZzZzZzZzZzZzZzZzZzZzZzZzZzZzZzZzZzZz",
+	"spam spam spam spam spam spam spam spam spam spam spam spam spam",
+	"abcdefgh abcdefgh abcdefgh",
+	"abcdefghi abcdefghi ABCDEFGHI",
+	"abcdefghi abcdefghj abcdefghi",
+	"information information",
+	"\xc3\x89T\xc3\x89 \xc3\xa9t\xc3\xa9 \xc3\x89t\xc3\x89 "
+	"\xc3\xa9t\xc3\xa9",
+	"\xe2\x84\xaa k K k \xe2\x84\xaa",
+	"k\xe2\x84\xaakkkkkkkkkkkkkk",
+	"\xe2\x84\xaakkkkkkkkkkkkkkkkkkkkkk",
+	"ok o\xe2\x84\xaa OK",
+	"\xc5\xbfs S \xc5\xbf s",
+	"caf\xc3\xa9 caf\xc3\xa9 caf\xc3\xa9",
+	"cafe\xcc\x81 cafe\xcc\x81",
+	"na\xc3\xafve na\xc3\xafve NA\xc3\x8fVE",
+	"\xd0\x94\xd0\x90 \xd0\xb4\xd0\xb0 \xd0\x94\xd0\xb0",
+	"Stra\xc3\x9f"
+	"e STRASSE stra\xc3\x9f"
+	"e",
+	"\xce\xa3 \xcf\x83 \xcf\x82",
+	"go \xf0\x9f\x9a\x80 go \xf0\x9f\x9a\x80",
+	"\xf0\x9f\x98\x80\xf0\x9f\x98\x80\xf0\x9f\x98\x80\xf0\x9f\x98\x80",
+	"\xe6\x97\xa5\xe6\x9c\xac \xe6\x97\xa5\xe6\x9c\xac "
+	"aaaaaaaaaaaaaaaaaaaa",
+	"\xf0\x9f\xa9\xb5 word word",
+	"\xf0\xa0\x80\x80\xf0\xa0\x80\x80 "
+	"\xf0\xa0\x80\x80\xf0\xa0\x80\x80",
+	"abc \xff abc abc",
+	"dup dup dup \xff",
+	"\xc3",
+	"abc\xc3",
+	"\xe2\x82",
+	"\xed\xa0\x80 x x",
+	"\xf4\x90\x80\x80",
+	"\xc0\xaf\xc0\xaf",
+	"abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopqrst\xff xx xx",
+};
+
+/* Probes placed at every offset of a filler. */
+static const char *const guard_probes[] = { "zzzzzzzzzzz", "ZzZzZzZzZ",
+	"dup dup dup dup", "Kk\xe2\x84\xaak\xe2\x84\xaa",
+	"\xc3\xa9\xc3\xa9\xc3\xa9", "ab_1 ab_1 AB_1", "@@@[[[```{{{",
+	"x\xc3\xa9x \xc3\xa9x\xc3\xa9", "longerword longerword",
+	"\xf0\x9f\x98\x80\xf0\x9f\x98\x80 aa aa" };
+
+/* guard_shifted: each probe after 0 to 72 filler bytes, then filler. */
+static void
+guard_shifted(void)
+{
+	static const char fill[] = "abcdefghijklmnopqrstuvwxyz0123456789 ,;";
+	char              buf[256];
+	size_t            p, off, i, len;
+
+	for (p = 0; p < nitems(guard_probes); p++) {
+		for (off = 0; off <= 72; off++) {
+			for (i = 0; i < off; i++)
+				buf[i] = fill[i % (sizeof(fill) - 1)];
+			len = strlen(guard_probes[p]);
+			memcpy(buf + off, guard_probes[p], len);
+			for (i = off + len; i < off + len + 70; i++)
+				buf[i] = fill[i % (sizeof(fill) - 1)];
+			guard_same1(buf, i, "shifted", p * 100 + off);
+		}
+	}
+}
+
+/* guard_lengths: every length 0 .. 130 of a few repeated patterns (cut
+ * anywhere, even inside a code point). */
+static void
+guard_lengths(void)
+{
+	static const char *const pats[] = { "a", "aA", "ab ", "Ab aB ", "x_",
+		"\xc3\xa9", "\xf0\x9f\x98\x80", "spam ", "\xe2\x84\xaak" };
+	char                     buf[140];
+	size_t                   p, len, i, pl;
+
+	for (p = 0; p < nitems(pats); p++) {
+		pl = strlen(pats[p]);
+		for (len = 0; len <= 130; len++) {
+			for (i = 0; i < len; i++)
+				buf[i] = pats[p][i % pl];
+			guard_same1(buf, len, "length", p * 1000 + len);
+		}
+	}
+}
+
+/* guard_fields: state starts afresh in every string of a field. */
+static void
+guard_fields(void)
+{
+	static const struct rule_str f1[] = { { "aaaa", 4 }, { "aaaa", 4 } };
+	static const struct rule_str f2[]
+	    = { { "foo foo", 7 }, { "foo", 3 }, { "foo foo foo", 11 } };
+	static const struct rule_str f3[] = { { "x\xff", 2 }, { "y y y", 5 } };
+	static const struct rule_str f4[] = { { "a\0\0\0b", 5 }, { "", 0 },
+		{ "\xc3\xa9t\xc3\xa9 \xc3\xa9t\xc3\xa9", 11 },
+		{ "\xc3\xa9\0\0\0\0\0\0\0\0\0x", 12 }, { "\0\0", 2 } };
+
+	guard_same(f1, nitems(f1), "field", 1);
+	guard_same(f2, nitems(f2), "field", 2);
+	guard_same(f3, nitems(f3), "field", 3);
+	guard_same(f4, nitems(f4), "field", 4);
+}
+
+/* A fixed-seed xorshift generator. */
+static uint64_t
+guard_rand(uint64_t *x)
+{
+	*x ^= *x << 13;
+	*x ^= *x >> 7;
+	*x ^= *x << 17;
+	return *x;
+}
+
+/* guard_utf8: c as UTF-8 into b; its length. */
+static size_t
+guard_utf8(uint32_t c, char *b)
+{
+	if (c < 0x80) {
+		b[0] = (char) c;
+		return 1;
+	}
+	if (c < 0x800) {
+		b[0] = (char) (0xc0 | c >> 6);
+		b[1] = (char) (0x80 | (c & 0x3f));
+		return 2;
+	}
+	if (c < 0x10000) {
+		b[0] = (char) (0xe0 | c >> 12);
+		b[1] = (char) (0x80 | ((c >> 6) & 0x3f));
+		b[2] = (char) (0x80 | (c & 0x3f));
+		return 3;
+	}
+	b[0] = (char) (0xf0 | c >> 18);
+	b[1] = (char) (0x80 | ((c >> 12) & 0x3f));
+	b[2] = (char) (0x80 | ((c >> 6) & 0x3f));
+	b[3] = (char) (0x80 | (c & 0x3f));
+	return 4;
+}
+
+/* guard_cp: a random code point, mostly non-ASCII, some folding to
+ * ASCII, some beyond the table, no surrogate. */
+static uint32_t
+guard_cp(uint64_t *x)
+{
+	static const uint32_t special[] = { 0x212a, 0x17f, 0xe9, 0xc9, 0x1fa75,
+		0x20000, 0x301, 0x203f, 0xe0001, 0x10ffff, 0x1f600, 0x3a3,
+		0x3c2, 0x430, 0x410, 'k', 's', 'K' };
+	uint64_t              r = guard_rand(x);
+	uint32_t              c;
+
+	switch (r % 4) {
+	case 0:
+		return special[(r >> 8) % nitems(special)];
+	case 1:
+		return 0x80 + (uint32_t) ((r >> 8) % 0x780);
+	case 2:
+		c = 0x800 + (uint32_t) ((r >> 8) % 0xf800);
+		return c >= 0xd800 && c < 0xe000 ? c + 0x800 : c;
+	default:
+		return 0x10000 + (uint32_t) ((r >> 8) % 0x20000);
+	}
+}
+
+/* Pieces of random strings: words, in pairs equal under folding or
+ * nearly, and separators. */
+static const char *const guard_words[]
+    = { "a", "ab", "the", "THE", "spam", "Spam", "abcdefgh", "ABCDEFGH",
+	      "abcdefghi", "ABCDEFGHX", "x_1", "X_1", "k", "\xe2\x84\xaa",
+	      "\xc3\xa9t\xc3\xa9", "\xc3\x89T\xc3\x89", "\xd0\xb4\xd0\xb0",
+	      "\xd0\x94\xd0\x90", "s", "\xc5\xbf", "\xe6\x97\xa5\xe6\x9c\xac",
+	      "\xe6\x97\xa5", "caf\xc3\xa9", "CAF\xc3\x89",
+	      "informaci\xc3\xb3n", "INFORMACI\xc3\x93N", "42", "4_2" };
+static const char *const guard_seps[] = { " ", ", ", "!", "  ", "\t", "@", "[",
+	"`", "{", "\xe2\x80\x94", "\xf0\x9f\x98\x80", ".", "\n" };
+
+/* guard_repeat: a word 2 to 5 times, or its pair, with separators. */
+static size_t
+guard_repeat(char *b, uint64_t *x)
+{
+	uint64_t    r = guard_rand(x);
+	size_t      n = 0, k = (r >> 8) % nitems(guard_words), reps, l;
+	const char *w;
+
+	for (reps = 2 + (r >> 16) % 4; reps > 0; reps--) {
+		w = guard_words[k ^ ((r >> (20 + reps)) & 1)];
+		l = strlen(w);
+		memcpy(b + n, w, l);
+		n += l;
+		l = strlen(guard_seps[(r >> (30 + reps)) % 4]);
+		memcpy(b + n, guard_seps[(r >> (30 + reps)) % 4], l);
+		n += l;
+	}
+	return n;
+}
+
+/* guard_piece: append a random piece to b (room for 80 bytes). */
+static size_t
+guard_piece(char *b, uint64_t *x)
+{
+	uint64_t r = guard_rand(x);
+	size_t   n = 0, k, reps;
+	char     one[4];
+
+	switch (r % 16) {
+	case 0: /* a run */
+		k = guard_utf8(
+		    r & 0x100 ? guard_cp(x) : (uint32_t) ('a' + (r >> 16) % 3),
+		    one);
+		for (reps = 1 + (r >> 24) % 12; reps > 0; reps--, n += k)
+			memcpy(b + n, one, k);
+		return n;
+	case 1:
+		return guard_utf8(guard_cp(x), b);
+	case 2: /* rarely, a byte that is no UTF-8 */
+		b[0] = (char) (r & 0xf000 ? 'Q' : 0x80 + (r >> 16) % 0x80);
+		return 1;
+	case 3:
+	case 4:
+		return guard_repeat(b, x);
+	default:
+		k = (r >> 8)
+		    % (r % 2 ? nitems(guard_words) : nitems(guard_seps));
+		n = strlen(r % 2 ? guard_words[k] : guard_seps[k]);
+		memcpy(b, r % 2 ? guard_words[k] : guard_seps[k], n);
+		return n;
+	}
+}
+
+/* guard_random: thousands of random fields of one to three strings. */
+static void
+guard_random(void)
+{
+	static char     buf[3][280];
+	struct rule_str v[3];
+	uint64_t        x = UINT64_C(0x9e3779b97f4a7c15), r;
+	size_t          id, s, ns, len;
+
+	for (id = 0; id < 4000; id++) {
+		r = guard_rand(&x);
+		ns = r % 8 == 0 ? 2 + (r >> 8) % 2 : 1;
+		for (s = 0; s < ns; s++) {
+			for (len = 0; len < (r >> 16) % 190;)
+				len += guard_piece(buf[s] + len, &x);
+			v[s] = (struct rule_str) { buf[s], len };
+		}
+		guard_same(v, ns, "random", id);
+	}
+}
+
+static void
+test_guard_measure_same(void **state)
+{
+	size_t i;
+
+	(void) state;
+	for (i = 0; i < nitems(guard_edges); i++)
+		guard_same1(guard_edges[i], strlen(guard_edges[i]), "edge", i);
+	guard_shifted();
+	guard_lengths();
+	guard_fields();
+	guard_random();
+}
+
 int
 main(void)
 {
@@ -518,6 +835,7 @@ main(void)
 		cmocka_unit_test(test_stats),
 		cmocka_unit_test(test_guards),
 		cmocka_unit_test(test_backref_literal),
+		cmocka_unit_test(test_guard_measure_same),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
