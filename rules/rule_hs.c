@@ -48,6 +48,7 @@
 
 #include <hs/hs.h>
 #include <sodium.h>
+#include <unicode/uversion.h>
 
 #include "log.h"
 #include "rule_impl.h"
@@ -747,7 +748,8 @@ rule_hs_compile_group(
 	return rv;
 }
 
-/* Cache key: Hyperscan version, platform, every pattern and its flags. */
+/* Cache key: Hyperscan version, platform, the PCRE2 and ICU versions
+ * (script needs follow their Unicode data), every pattern and its flags. */
 static void
 rule_hs_cache_key(const struct ruleset *rs, char hex[65])
 {
@@ -755,6 +757,8 @@ rule_hs_cache_key(const struct ruleset *rs, char hex[65])
 	unsigned char            h[crypto_hash_sha256_BYTES];
 	hs_platform_info_t       plat;
 	const char              *ver = hs_version();
+	char                     re[128], icu[U_MAX_VERSION_STRING_LENGTH];
+	UVersionInfo             uv;
 	size_t                   i;
 
 	memset(&plat, 0, sizeof(plat));
@@ -767,6 +771,13 @@ rule_hs_cache_key(const struct ruleset *rs, char hex[65])
 	    &st, (const unsigned char *) ver, strlen(ver) + 1);
 	crypto_hash_sha256_update(
 	    &st, (const unsigned char *) &plat, sizeof(plat));
+	rule_regex_version(re, sizeof(re));
+	u_getVersion(uv);
+	u_versionToString(uv, icu);
+	crypto_hash_sha256_update(
+	    &st, (const unsigned char *) re, strlen(re) + 1);
+	crypto_hash_sha256_update(
+	    &st, (const unsigned char *) icu, strlen(icu) + 1);
 	for (i = 0; i < rs->npats; i++) {
 		const struct rule_pattern *p = &rs->pats[i];
 		unsigned char hdr[2] = { (unsigned char) p->target, p->raw };

@@ -213,6 +213,10 @@ int  rule_regex_compile(struct rule_pattern *p, const char *file, int line,
      int col, int flags_col, struct mod_errlist *errs);
 void rule_regex_free(struct rule_pattern *p);
 
+/* rule_regex_version: the linked PCRE2's version and Unicode version, as
+ * text (part of the prefilter cache key: script needs follow them). */
+void rule_regex_version(char *buf, size_t size);
+
 /* rule_regex_probe: compile atom[0..len) (one escape such as \p{Greek})
  * as rule patterns are compiled (UTF, UCP, CASELESS if caseless) and call
  * fn with the offset of each of its matches in subj (valid UTF-8), left to

@@ -11,6 +11,7 @@
  * classic /(a+)+$/ on 16 KiB of 'a' stops in well under a millisecond.
  */
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -210,6 +211,16 @@ rule_regex_marks_are_word(void)
 {
 	(void) pthread_once(&rule_regex_marks_once, rule_regex_marks_probe);
 	return rule_regex_marks_word;
+}
+
+void
+rule_regex_version(char *buf, size_t size)
+{
+	char v[64] = "", u[64] = "";
+
+	(void) pcre2_config(PCRE2_CONFIG_VERSION, v);
+	(void) pcre2_config(PCRE2_CONFIG_UNICODE_VERSION, u);
+	snprintf(buf, size, "pcre2 %s unicode %s", v, u);
 }
 
 int

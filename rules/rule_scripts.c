@@ -45,7 +45,9 @@
 #include "rule_impl.h"
 #include "util.h"
 
-/* First code point of each bucket, in order; bucket 0 is ASCII. */
+/* First code point of each bucket, in order; bucket 0 is ASCII.  Needs
+ * are kept in prefilter cache files: a change here must bump
+ * RULE_HS_CACHE_MAGIC in rule_hs.c. */
 static const uint32_t rule_scripts_starts[] = { 0x0, 0x80, 0xC0, 0x100, 0x250,
 	0x300, 0x370, 0x400, 0x500, 0x590, 0x600, 0x700, 0x900, 0xE00, 0x1000,
 	0x1D00, 0x1E00, 0x1F00, 0x2000, 0x2010, 0x2020, 0x2030, 0x2060, 0x2070,
