@@ -400,23 +400,48 @@ mod_time_clock(const char **pp, int64_t *secs, int64_t *ms)
 	return 0;
 }
 
+/* Index of the first byte with its high bit set in the 8 bytes of w as
+ * read from memory (w & 0x80... != 0). */
+static inline size_t
+mod_first_high(uint64_t w)
+{
+#if defined(__GNUC__) && defined(__BYTE_ORDER__)                              \
+    && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	return (size_t) __builtin_ctzll(w) / 8;
+#elif defined(__GNUC__) && defined(__BYTE_ORDER__)                            \
+    && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	return (size_t) __builtin_clzll(w) / 8;
+#else
+	unsigned char b[8];
+	size_t        k = 0;
+
+	memcpy(b, &w, 8);
+	while (b[k] == 0)
+		k++;
+	return k;
+#endif
+}
+
 size_t
 mod_ascii_prefix(const void *s, size_t len)
 {
 	const uint64_t       hi = 0x8080808080808080ull;
 	const unsigned char *u = s;
 	size_t               i = 0;
-	uint64_t             w[4];
+	uint64_t             a, b, c, d;
 
 	for (; i + 32 <= len; i += 32) {
-		memcpy(w, u + i, 32);
-		if ((w[0] | w[1] | w[2] | w[3]) & hi)
+		memcpy(&a, u + i, 8);
+		memcpy(&b, u + i + 8, 8);
+		memcpy(&c, u + i + 16, 8);
+		memcpy(&d, u + i + 24, 8);
+		if ((a | b | c | d) & hi)
 			break;
 	}
 	for (; i + 8 <= len; i += 8) {
-		memcpy(w, u + i, 8);
-		if (w[0] & hi)
-			break;
+		memcpy(&a, u + i, 8);
+		if ((a &= hi) != 0)
+			return i + mod_first_high(a);
 	}
 	while (i < len && u[i] < 0x80)
 		i++;
