@@ -34,6 +34,7 @@
  * nothing.  An answer may only ever be too large, never too small: a
  * bucket missing from a need would lose matches.
  */
+#include <ctype.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -253,7 +254,8 @@ rule_scripts_set(USet *set, bool caseless)
 		ec = U_ZERO_ERROR;
 		if (uset_getItem(set, i, &lo, &hi, NULL, 0, &ec) != 0
 		    || U_FAILURE(ec))
-			return RULE_SCRIPTS_ALL; /* a string: not expected */
+			return RULE_SCRIPTS_ALL; /* a string (a multi-character
+			                          * folding): give up */
 		m = rule_scripts_union(
 		    m, rule_scripts_range((uint32_t) lo, (uint32_t) hi));
 	}
@@ -378,6 +380,27 @@ rule_scripts_skip_to(struct rule_scripts_walk *w, size_t from, char c)
 		w->i = (size_t) (e - w->s) + 1;
 }
 
+/* A named group "(?<name>", "(?'name'" or "(?P<name>": anything else
+ * in that place (such as PCRE2's "(?<*" lookbehind) is not followed. */
+static void
+rule_scripts_named(struct rule_scripts_walk *w, char close)
+{
+	size_t i = w->i + (w->s[w->i + 2] == 'P' ? 4 : 3);
+
+	if (!isalpha((unsigned char) w->s[i]) && w->s[i] != '_') {
+		w->fail = true;
+		return;
+	}
+	while (isalnum((unsigned char) w->s[i]) || w->s[i] == '_')
+		i++;
+	if (w->s[i] != close) {
+		w->fail = true;
+		return;
+	}
+	w->i = i + 1;
+	rule_scripts_push(w, false, 0);
+}
+
 /* A group opens. */
 static void
 rule_scripts_open(struct rule_scripts_walk *w)
@@ -394,13 +417,9 @@ rule_scripts_open(struct rule_scripts_walk *w)
 		rule_scripts_push(w, true, 3);
 	else if (s[2] == '<' && (s[3] == '=' || s[3] == '!'))
 		rule_scripts_push(w, true, 4);
-	else if (s[2] == '<' || (s[2] == 'P' && s[3] == '<')) {
-		rule_scripts_skip_to(w, 2, '>');
-		rule_scripts_push(w, false, 0);
-	} else if (s[2] == '\'') {
-		rule_scripts_skip_to(w, 3, '\'');
-		rule_scripts_push(w, false, 0);
-	} else if (s[2] == '#')
+	else if (s[2] == '<' || s[2] == '\'' || (s[2] == 'P' && s[3] == '<'))
+		rule_scripts_named(w, s[2] == '\'' ? '\'' : '>');
+	else if (s[2] == '#')
 		rule_scripts_skip_to(w, 2, ')');
 	else if (strchr("imnsxUJ-^", s[2]) != NULL)
 		rule_scripts_options(w);
