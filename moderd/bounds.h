@@ -189,6 +189,8 @@
 #define MOD_FEED_JITTER_PCT 10 /* +- jitter of a feed's refresh interval */
 #define MOD_FEED_BACKOFF_MAX_MS (6 * 3600 * 1000) /* delay after failures */
 #define MOD_FEED_SCHED_IDLE_MS 60000 /* scheduler re-reads the config */
+#define MOD_MAX_PRUNE_BATCH_COUNT 5000 /* rows one prune statement deletes */
+#define MOD_MAX_PRUNE_RUN_COUNT 200000 /* rows per table per housekeeping */
 #define MOD_FEED_START_DELAY_MS 2000 /* first run after start-up */
 #define MOD_MAX_PUBLISH_KEY_BYTES 4096 /* the publish_key file */
 #define MOD_PUBLISH_MAX_AGE_S 180 /* Cache-Control of published lists */

@@ -84,19 +84,22 @@ struct conf {
 	int64_t           db_batch_ms;
 	char             *db_dsn; /* "" = the embedded cluster */
 	int64_t           db_stmt_timeout_ms;
+	int64_t           dead_letter_retention_ms; /* 0 = dead letters kept */
+	int64_t           dedup_retention_ms; /* 0 = dedup keys kept */
 	int64_t           dispatch_backoff_max_ms; /* retry delay cap */
 	uint32_t          dispatch_max_attempts;
 	int64_t           dispatch_timeout_ms; /* one Mastodon request */
 	uint32_t          dispatch_workers;
 	struct conf_feed *feed; /* `feed NAME { ... }` blocks */
 	size_t            nfeed;
-	char  *feeds_exclude_file; /* "" = none; one domain a line */
-	char  *feeds_known_domains_file; /* "" = none; one domain a line */
-	double feeds_max_share; /* safety rail of the diff; 0 = never held */
-	int    feeds_merge; /* enum conf_feeds_merge */
-	double feeds_quorum; /* total trust a merged block needs */
-	char  *http_listen; /* "" = no HTTP server */
-	size_t http_max_body_bytes;
+	char   *feeds_exclude_file; /* "" = none; one domain a line */
+	char   *feeds_known_domains_file; /* "" = none; one domain a line */
+	double  feeds_max_share; /* safety rail of the diff; 0 = never held */
+	int     feeds_merge; /* enum conf_feeds_merge */
+	double  feeds_quorum; /* total trust a merged block needs */
+	int64_t housekeeping_interval_ms; /* between queue_prune() runs */
+	char   *http_listen; /* "" = no HTTP server */
+	size_t  http_max_body_bytes;
 	struct conf_intake *intake;
 	size_t              nintake;
 	int                 log_level; /* enum conf_log_level */

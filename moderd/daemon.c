@@ -437,6 +437,7 @@ daemon_reload(struct daemon *d, const char *path)
 	d->rs = rs;
 	d->conf = c;
 	conf_install(c); /* frees the old one when its readers are done */
+	feedsync_kick(d->feeds); /* feeds and housekeeping read it now */
 	log_info("reload: %zu rules loaded", ruleset_count(rs));
 }
 

@@ -39,6 +39,8 @@
 #include "conf.h"
 #include "feedsync.h"
 #include "log.h"
+#include "metrics.h"
+#include "queue.h"
 #include "store.h"
 #include "util.h"
 
@@ -499,11 +501,14 @@ struct feedsync_sched {
 	pthread_mutex_t mu;
 	pthread_cond_t  cv;
 	bool            stop;
+	bool            kick; /* feedsync_kick(): wake up early */
 	char           *dsn;
 	int64_t         stmt_timeout_ms;
 	struct store   *db;
 	struct fs_due  *due;
 	size_t          ndue;
+	int64_t         pruned_ms; /* last housekeeping; 0: not yet */
+	int64_t         started_ms;
 };
 
 /* fs_jitter: ms plus or minus up to MOD_FEED_JITTER_PCT percent. */
@@ -595,6 +600,49 @@ fs_run_due(struct feedsync_sched *s, const struct conf *c, int64_t now)
 	return next;
 }
 
+/* fs_prune_log: say what a housekeeping run did. */
+static void
+fs_prune_log(int rv, const struct queue_pruned *p)
+{
+	metrics_count(METRICS_PRUNED_DEAD_LETTERS, (uint64_t) p->dead_letters);
+	metrics_count(METRICS_PRUNED_DEDUP_KEYS, (uint64_t) p->dedup_keys);
+	if (rv != 0)
+		log_warnx("housekeeping: pruning stopped on a database error "
+		          "(%lld dead letters, %lld dedup keys deleted)",
+		    (long long) p->dead_letters, (long long) p->dedup_keys);
+	else if (p->dead_letters > 0 || p->dedup_keys > 0)
+		log_info("housekeeping: pruned %lld dead letters, %lld dedup "
+		         "keys",
+		    (long long) p->dead_letters, (long long) p->dedup_keys);
+}
+
+/*
+ * fs_housekeep: when due (shortly after start-up, then every
+ * housekeeping_interval), delete dead letters and dedup keys past their
+ * retention (queue_prune).  Returns the earlier of next and its next run.
+ */
+static int64_t
+fs_housekeep(
+    struct feedsync_sched *s, const struct conf *c, int64_t now, int64_t next)
+{
+	struct queue_pruned p;
+	int64_t             due = s->pruned_ms != 0
+	                ? s->pruned_ms + c->housekeeping_interval_ms
+	                : s->started_ms + MOD_FEED_START_DELAY_MS;
+	int                 rv;
+
+	if (due <= now && store_ensure(s->db) != 0)
+		due = now + store_retry_ms(s->db) + 1;
+	else if (due <= now) {
+		rv = queue_prune(s->db, c->dead_letter_retention_ms,
+		    c->dedup_retention_ms, &p);
+		fs_prune_log(rv, &p);
+		s->pruned_ms = now;
+		due = now + c->housekeeping_interval_ms;
+	}
+	return due < next ? due : next;
+}
+
 static void
 fs_wait_until(struct feedsync_sched *s, int64_t at)
 {
@@ -603,9 +651,10 @@ fs_wait_until(struct feedsync_sched *s, int64_t at)
 	ts.tv_sec = (time_t) (at / 1000);
 	ts.tv_nsec = (long) (at % 1000) * 1000000;
 	pthread_mutex_lock(&s->mu);
-	while (!s->stop && mod_mono_ms() < at)
+	while (!s->stop && !s->kick && mod_mono_ms() < at)
 		if (pthread_cond_timedwait(&s->cv, &s->mu, &ts) != 0)
 			break;
+	s->kick = false;
 	pthread_mutex_unlock(&s->mu);
 }
 
@@ -641,6 +690,7 @@ fs_thread(void *arg)
 		}
 		fs_due_sync(s, c, mod_mono_ms());
 		at = fs_run_due(s, c, mod_mono_ms());
+		at = fs_housekeep(s, c, mod_mono_ms(), at);
 		conf_put(c);
 		fs_wait_until(s, at);
 	}
@@ -661,6 +711,7 @@ feedsync_start(
 	}
 	s->dsn = xstrdup(dsn);
 	s->stmt_timeout_ms = stmt_timeout_ms;
+	s->started_ms = mod_mono_ms();
 	pthread_mutex_init(&s->mu, NULL);
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -675,6 +726,17 @@ feedsync_start(
 	}
 	*out = s;
 	return 0;
+}
+
+void
+feedsync_kick(struct feedsync_sched *s)
+{
+	if (s == NULL)
+		return;
+	pthread_mutex_lock(&s->mu);
+	s->kick = true;
+	pthread_cond_signal(&s->cv);
+	pthread_mutex_unlock(&s->mu);
 }
 
 void

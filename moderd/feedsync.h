@@ -303,7 +303,9 @@ int feedsync_run(struct store *db, const struct conf *c, const char *name,
  * each feed with a refresh interval when it is due: at start-up, then
  * every refresh (with up to MOD_FEED_JITTER_PCT percent of jitter); after
  * a failure the interval doubles per consecutive failure up to
- * MOD_FEED_BACKOFF_MAX_MS (or refresh, if longer).  It reads the running
+ * MOD_FEED_BACKOFF_MAX_MS (or refresh, if longer).  Being the daemon's
+ * periodic thread, it also runs housekeeping: queue_prune() shortly after
+ * start-up and then every housekeeping_interval.  It reads the running
  * configuration (conf_get()) every round, so a reload applies.
  */
 struct feedsync_sched;
@@ -312,6 +314,10 @@ struct feedsync_sched;
  * MOD_EINTERNAL (no thread). */
 int feedsync_start(const char *dsn, int64_t stmt_timeout_ms,
     struct feedsync_sched **out) MOD_MUSTCHECK;
+
+/* feedsync_kick: wake the thread to read the configuration again (after a
+ * reload); what is due runs then.  NULL-safe. */
+void feedsync_kick(struct feedsync_sched *s);
 
 /* feedsync_stop: wake and join the thread (a sync in progress finishes
  * its current statement; fetches are bounded by their timeout).

@@ -110,8 +110,14 @@ metrics_gauge_get(enum metrics_gauge g)
 void
 metrics_inc(enum metrics_counter c)
 {
+	metrics_count(c, 1);
+}
+
+void
+metrics_count(enum metrics_counter c, uint64_t n)
+{
 	if ((unsigned) c < METRICS_COUNTER_COUNT)
-		metrics_add(&metrics.counter[c], 1);
+		metrics_add(&metrics.counter[c], n);
 }
 
 void
@@ -418,9 +424,10 @@ metrics_render_plain(struct buf *out)
 	    metrics_get(&metrics.counter[METRICS_DB_RECONNECTS]));
 }
 
-/* Counters of the dispatcher (dispatch.c). */
+/* Counters of the dispatcher (dispatch.c) and of housekeeping
+ * (queue_prune() in the feed scheduler). */
 static int
-metrics_render_dispatch(struct buf *out)
+metrics_render_counters(struct buf *out)
 {
 	static const struct {
 		enum metrics_counter c;
@@ -432,6 +439,10 @@ metrics_render_dispatch(struct buf *out)
 		    "Dispatches that failed for good." },
 		{ METRICS_DISPATCH_RETRIES, "dispatch_retries_total",
 		    "Dispatch attempts that will be retried." },
+		{ METRICS_PRUNED_DEAD_LETTERS, "pruned_dead_letters_total",
+		    "Dead letters deleted after dead_letter_retention." },
+		{ METRICS_PRUNED_DEDUP_KEYS, "pruned_dedup_keys_total",
+		    "Dedup keys deleted after dedup_retention." },
 	};
 	size_t i;
 	int    rv = 0;
@@ -513,7 +524,7 @@ metrics_render(struct buf *out)
 	            METRICS_PROP_COUNT))
 	        != 0
 	    || (rv = metrics_render_plain(out)) != 0
-	    || (rv = metrics_render_dispatch(out)) != 0
+	    || (rv = metrics_render_counters(out)) != 0
 	    || (rv = metrics_render_latency(out)) != 0)
 		return rv;
 	pthread_mutex_lock(&metrics_rules_mu);

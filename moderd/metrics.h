@@ -33,6 +33,8 @@ enum metrics_counter {
 	METRICS_DISPATCH_APPLIED, /* dispatch_applied_total */
 	METRICS_DISPATCH_FAILED, /* dispatch_failed_total */
 	METRICS_DISPATCH_RETRIES, /* dispatch_retries_total */
+	METRICS_PRUNED_DEAD_LETTERS, /* pruned_dead_letters_total */
+	METRICS_PRUNED_DEDUP_KEYS, /* pruned_dedup_keys_total */
 	METRICS_COUNTER_COUNT
 };
 
@@ -67,6 +69,8 @@ enum metrics_outcome {
 
 /* metrics_inc: add one to counter c.  Lock-free; any thread. */
 void metrics_inc(enum metrics_counter c);
+/* metrics_count: add n to counter c.  Lock-free; any thread. */
+void metrics_count(enum metrics_counter c, uint64_t n);
 
 /* metrics_gauge_set / metrics_gauge_add: set or move gauge g. */
 void metrics_gauge_set(enum metrics_gauge g, int64_t v);

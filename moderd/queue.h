@@ -163,6 +163,24 @@ struct queue_item {
 int queue_list(struct store *db, size_t limit, struct queue_item **items,
     size_t *n) MOD_MUSTCHECK;
 
+/* What queue_prune() deleted. */
+struct queue_pruned {
+	int64_t dead_letters;
+	int64_t dedup_keys; /* rows of deliveries */
+};
+
+/*
+ * queue_prune: delete dead letters older than dead_letter_ms and dedup
+ * keys (deliveries) older than dedup_ms, oldest first; 0 keeps that table
+ * whole.  Each statement deletes at most MOD_MAX_PRUNE_BATCH_COUNT rows,
+ * and one call at most MOD_MAX_PRUNE_RUN_COUNT rows per table (the rest
+ * waits for the next call), so a call is short however much has piled
+ * up.  *out gets the counts.  Returns 0 or MOD_EDB (rows deleted by the
+ * statements before the failure stay deleted and are counted).
+ */
+int queue_prune(struct store *db, int64_t dead_letter_ms, int64_t dedup_ms,
+    struct queue_pruned *out) MOD_MUSTCHECK;
+
 /* Number of proposals by state, and of dead letters. */
 struct queue_counts {
 	int64_t pending;

@@ -440,6 +440,62 @@ test_dead_letters(void **state)
 }
 
 /*
+ * Retention: dead letters and dedup keys older than their retention go,
+ * younger ones and proposals stay; 0 keeps a table whole; a redelivery
+ * whose key was pruned counts again (it merges instead of being a
+ * duplicate); a backlog is deleted in bounded runs.
+ */
+static void
+test_prune(void **state)
+{
+	static const int64_t day = INT64_C(86400000);
+	struct t            *t = t_new(state);
+	struct queue_pruned  p;
+	int                  i;
+
+	for (i = 0; i < 3; i++) {
+		char key[8];
+
+		snprintf(key, sizeof(key), "k%d", i);
+		assert_int_equal(batch1(t->db, rec(key, "109", "flag", 3)),
+		    i == 0 ? QUEUE_NEW : QUEUE_MERGED);
+		assert_int_equal(
+		    queue_dead_letter(t->db, "pull", "bad", "x", 1), 0);
+	}
+	q_exec(t->db,
+	    "UPDATE deliveries SET received_at = now() - "
+	    "interval '40 days' WHERE dedup_key IN ('k0', 'k1')");
+	q_exec(t->db,
+	    "UPDATE dead_letters SET at = now() - interval '40 "
+	    "days' WHERE id <= 2");
+	assert_int_equal(queue_prune(t->db, 0, 0, &p), 0);
+	assert_true(p.dead_letters == 0 && p.dedup_keys == 0);
+	assert_int_equal(queue_prune(t->db, 30 * day, 30 * day, &p), 0);
+	assert_true(p.dead_letters == 2 && p.dedup_keys == 2);
+	assert_int_equal(
+	    q_int(t->db, "SELECT count(*) FROM deliveries", NULL), 1);
+	assert_int_equal(
+	    q_int(t->db, "SELECT min(id) FROM dead_letters", NULL), 3);
+	assert_int_equal(q_int(t->db, "SELECT count FROM proposals", NULL), 3);
+	assert_int_equal(
+	    batch1(t->db, rec("k2", "109", "flag", 3)), QUEUE_DUPLICATE);
+	assert_int_equal(
+	    batch1(t->db, rec("k0", "109", "flag", 3)), QUEUE_MERGED);
+	/* A backlog larger than one run: the cap holds, the rest follows. */
+	q_exec(t->db,
+	    "INSERT INTO dead_letters (at, source, reason, payload,"
+	    " payload_bytes) SELECT now() - interval '40 days', 'pull',"
+	    " 'bad', '\\x00', 1 FROM generate_series(1, 205000)");
+	assert_int_equal(queue_prune(t->db, 30 * day, 30 * day, &p), 0);
+	assert_true(p.dead_letters == MOD_MAX_PRUNE_RUN_COUNT);
+	assert_int_equal(queue_prune(t->db, 30 * day, 30 * day, &p), 0);
+	assert_true(p.dead_letters == 205000 - MOD_MAX_PRUNE_RUN_COUNT);
+	assert_int_equal(
+	    q_int(t->db, "SELECT count(*) FROM dead_letters", NULL), 1);
+	t_free(t);
+}
+
+/*
  * Merges into a proposal whose priority no longer moves (the count term
  * saturates after 6) change no indexed column, and the table keeps room
  * on its pages (schema v5, fillfactor 70), so PostgreSQL updates the row
@@ -871,6 +927,7 @@ main(void)
 		cmocka_unit_test(test_noop),
 		cmocka_unit_test(test_report_priority),
 		cmocka_unit_test(test_dead_letters),
+		cmocka_unit_test(test_prune),
 		cmocka_unit_test(test_evidence_cap),
 		cmocka_unit_test(test_merge_in_place),
 		cmocka_unit_test(test_rollback),

@@ -185,6 +185,23 @@ check_eq "the three good events are stored" \
 		FROM deliveries")"
 check_eq "three proposals" 3 "$(q "$DSN" "SELECT count(*) FROM proposals")"
 
+# ---- retention: after a reload to 1 s, dead letters and dedup keys go ---------------
+printf 'dead_letter_retention 1s\ndedup_retention 1s\nhousekeeping_interval 1s\n' \
+	>>"$CONF"
+sleep 2 # every row is older than the new retention
+kill -HUP "$MPID"
+wait_for 100 q_is "$DSN" "SELECT count(*) FROM dead_letters" 0 || :
+wait_for 100 q_is "$DSN" "SELECT count(*) FROM deliveries" 0 || :
+check_eq "pruned: dead letters and dedup keys, not proposals" "0|0|3" \
+	"$(q "$DSN" "SELECT (SELECT count(*) FROM dead_letters),
+		(SELECT count(*) FROM deliveries), (SELECT count(*) FROM proposals)")"
+check_eq "moderd_pruned_dead_letters_total" $((3 * nbad)) \
+	"$(metric "$HTTP" moderd_pruned_dead_letters_total)"
+check_eq "moderd_pruned_dedup_keys_total" 3 \
+	"$(metric "$HTTP" moderd_pruned_dedup_keys_total)"
+check_grep "housekeeping logs what it pruned" \
+	"housekeeping: pruned [0-9]* dead letters, [0-9]* dedup keys" "$LOG"
+
 moderd_stop "$MPID"
 check_eq "moderd exit status after SIGTERM" 0 "$MRC"
 e2e_done
