@@ -454,7 +454,7 @@ test_prune(void **state)
 	int                  i;
 
 	for (i = 0; i < 3; i++) {
-		char key[8];
+		char key[16];
 
 		snprintf(key, sizeof(key), "k%d", i);
 		assert_int_equal(batch1(t->db, rec(key, "109", "flag", 3)),
