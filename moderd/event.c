@@ -112,6 +112,7 @@ event_status_free(struct event_status *st)
 	event_strs_free(&st->mention_accts);
 	event_strs_free(&st->tags);
 	event_strs_free(&st->card_urls);
+	event_strs_free(&st->poll_options);
 }
 
 static void

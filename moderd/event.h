@@ -69,6 +69,7 @@ struct event_status {
 	struct event_strs    mention_accts;
 	struct event_strs    tags; /* names without '#' */
 	struct event_strs    card_urls; /* preview card url, if any */
+	struct event_strs    poll_options; /* titles of its poll's options */
 };
 
 struct event_report {

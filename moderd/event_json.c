@@ -383,6 +383,21 @@ ej_admin_account(const json_t *o, const struct ej_path *p,
 	return 0;
 }
 
+/* ej_poll: the titles of the options of the status's poll, if any. */
+static int
+ej_poll(const json_t *o, const struct ej_path *p, struct event_status *st,
+    struct mod_err *err)
+{
+	struct ej_path pp = { p, "poll", 0 };
+	json_t        *poll;
+	int            rv;
+
+	if ((rv = ej_object(o, "poll", p, &poll, err)) != 0 || poll == NULL)
+		return rv;
+	return ej_strs(
+	    poll, "options", "title", &pp, &st->poll_options, NULL, err);
+}
+
 static int
 ej_status_lists(const json_t *o, const struct ej_path *p,
     struct event_status *st, struct mod_err *err)
@@ -392,8 +407,9 @@ ej_status_lists(const json_t *o, const struct ej_path *p,
 	int            rv;
 	size_t         i;
 
-	if ((rv = ej_strs(o, "media_attachments", "description", p,
-	         &st->media_descriptions, &st->nmedia, err))
+	if ((rv = ej_poll(o, p, st, err)) != 0
+	    || (rv = ej_strs(o, "media_attachments", "description", p,
+	            &st->media_descriptions, &st->nmedia, err))
 	        != 0
 	    || (rv = ej_strs(
 	            o, "mentions", "acct", p, &st->mention_accts, NULL, err))

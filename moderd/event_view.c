@@ -237,6 +237,8 @@ ev_status(struct ev_build *b, const struct event_status *st)
 	} else {
 		ev_html(b, "");
 	}
+	/* A poll's options read as part of the post: more values of text. */
+	ev_add_strs(b, RULE_T_TEXT, &st->poll_options, false);
 	ev_add_strs(b, RULE_T_URL, &st->card_urls, true);
 	if (st->spoiler_text != NULL && st->spoiler_text[0] != '\0')
 		ev_adds(b, RULE_T_SPOILER, st->spoiler_text);

@@ -272,6 +272,34 @@ test_streaming_view(void **state)
 	event_free(ev);
 }
 
+/* A poll's options are more values of text, after the post itself; the
+ * length is still the post's. */
+static void
+test_poll_view(void **state)
+{
+	static const char json[]
+	    = "{\"event\":\"status.created\","
+	      "\"created_at\":\"2026-02-17T09:12:44Z\","
+	      "\"object\":{\"id\":\"1\",\"content\":\"<p>Vote!</p>\","
+	      "\"poll\":{\"id\":\"7\",\"options\":["
+	      "{\"title\":\"Claim FREE btc\",\"votes_count\":0},"
+	      "{\"title\":null},{\"title\":\"\xef\xbc\xae\xef\xbd\x8f\"}]}}}";
+	static const char *const raw[]
+	    = { "Vote!", "Claim FREE btc", "\xef\xbc\xae\xef\xbd\x8f" };
+	static const char *const folded[]
+	    = { "vote!", "claim free btc", "no" };
+	struct event             *ev = parse_buf(json, sizeof(json) - 1);
+	struct event_view        *v = view_of(ev);
+	const struct rule_fields *f = event_view_fields(v);
+
+	(void) state;
+	want_strs(&f->raw[RULE_T_TEXT], raw, 3, "text");
+	want_strs(&f->folded[RULE_T_TEXT], folded, 3, "text");
+	want_num(f, RULE_N_LENGTH, 5);
+	event_view_free(v);
+	event_free(ev);
+}
+
 /* --- reports --- */
 
 static void
@@ -593,6 +621,7 @@ main(void)
 		cmocka_unit_test(test_status_view),
 		cmocka_unit_test(test_view_outlives_event),
 		cmocka_unit_test(test_streaming_view),
+		cmocka_unit_test(test_poll_view),
 		cmocka_unit_test(test_report_view),
 		cmocka_unit_test(test_report_union),
 		cmocka_unit_test(test_account_view),

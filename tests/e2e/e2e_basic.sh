@@ -64,7 +64,7 @@ expected_rows() {
 }
 expected_rows >"$T/expected"
 nexp=$(wc -l <"$T/expected")
-check_eq "the example .expect files give 15 queue items" 15 "$nexp"
+check_eq "the example .expect files give 16 queue items" 16 "$nexp"
 
 # ---- start -------------------------------------------------------------------
 moderd_start "$CONF" "$LOG" || fatal "moderd did not start"
