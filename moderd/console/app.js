@@ -40,8 +40,12 @@ function hideAlert() {
 
 function openDialog(d) {
 	const back = document.activeElement;
-	d.addEventListener('close', () => { if (back && back.focus) back.focus(); },
-		{ once: true });
+	d.addEventListener('close', () => {
+		// Back where it was; if that was nowhere (the body) or is gone,
+		// at least out of the closed dialog.
+		if (back && back !== document.body && back.isConnected) back.focus();
+		else if (d.contains(document.activeElement)) document.activeElement.blur();
+	}, { once: true });
 	d.showModal();
 }
 
