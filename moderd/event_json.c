@@ -434,20 +434,37 @@ ej_status_lists(const json_t *o, const struct ej_path *p,
 	return 0;
 }
 
-/* ej_status: a Status object (webhook, report or bare streaming). */
+/*
+ * ej_status_body: what a status says - text, content warning, lists and
+ * poll - from o, which is the status itself or, for a boost, the boosted
+ * one (a boost has no text of its own: it reads as what it boosts).
+ */
+static int
+ej_status_body(const json_t *o, const struct ej_path *p,
+    struct event_status *st, struct mod_err *err)
+{
+	int rv;
+
+	if ((rv = ej_str(o, "content", p, &st->content_html, err)) != 0
+	    || (rv = ej_str(o, "spoiler_text", p, &st->spoiler_text, err))
+	        != 0)
+		return rv;
+	return ej_status_lists(o, p, st, err);
+}
+
+/* ej_status: a Status object (webhook, report or bare streaming).  Its
+ * id, times, visibility and account are its own even for a boost. */
 static int
 ej_status(const json_t *o, const struct ej_path *p, struct event_status *st,
     struct mod_err *err)
 {
-	struct ej_path ap = { p, "account", 0 };
-	json_t        *acct;
+	struct ej_path ap = { p, "account", 0 }, rp = { p, "reblog", 0 };
+	json_t        *acct, *reblog;
 	int            rv;
 
 	if ((rv = ej_id(o, "id", p, true, &st->id, err)) != 0
 	    || (rv = ej_str(o, "uri", p, &st->uri, err)) != 0
 	    || (rv = ej_str(o, "url", p, &st->url, err)) != 0
-	    || (rv = ej_str(o, "content", p, &st->content_html, err)) != 0
-	    || (rv = ej_str(o, "spoiler_text", p, &st->spoiler_text, err)) != 0
 	    || (rv = ej_str(o, "visibility", p, &st->visibility, err)) != 0
 	    || (rv = ej_str(o, "language", p, &st->language, err)) != 0
 	    || (rv = ej_id(
@@ -456,12 +473,14 @@ ej_status(const json_t *o, const struct ej_path *p, struct event_status *st,
 	    || (rv = ej_time(o, "created_at", p, &st->created_at_ms, err)) != 0
 	    || (rv = ej_time(o, "edited_at", p, &st->edited_at_ms, err)) != 0
 	    || (rv = ej_bool(o, "sensitive", p, &st->sensitive, err)) != 0
-	    || (rv = ej_object(o, "account", p, &acct, err)) != 0)
+	    || (rv = ej_object(o, "account", p, &acct, err)) != 0
+	    || (rv = ej_object(o, "reblog", p, &reblog, err)) != 0)
 		return rv;
 	if (acct != NULL
 	    && (rv = ej_account(acct, &ap, false, &st->account, err)) != 0)
 		return rv;
-	return ej_status_lists(o, p, st, err);
+	return reblog != NULL ? ej_status_body(reblog, &rp, st, err)
+	                      : ej_status_body(o, p, st, err);
 }
 
 static int

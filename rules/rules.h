@@ -28,7 +28,8 @@
 
 /* String targets; every one is a list (single-valued ones have n <= 1). */
 enum rule_target {
-	RULE_T_TEXT, /* status text (HTML converted), then poll options */
+	RULE_T_TEXT, /* status text (HTML converted), then poll options; a
+	              * boost's are those of the boosted status */
 	RULE_T_SPOILER, /* content warning */
 	RULE_T_DISPLAY_NAME, /* account display name */
 	RULE_T_USERNAME, /* local part of the account */

@@ -300,6 +300,41 @@ test_poll_view(void **state)
 	event_free(ev);
 }
 
+/* A boost reads as what it boosts (text, tags, links); the account is
+ * the booster's: a new local account boosting spam is the signal. */
+static void
+test_boost_view(void **state)
+{
+	static const char json[]
+	    = "{\"event\":\"status.created\","
+	      "\"created_at\":\"2026-02-17T09:12:44Z\","
+	      "\"object\":{\"id\":\"2\",\"content\":\"\",\"tags\":[],"
+	      "\"created_at\":\"2026-02-17T09:12:44Z\","
+	      "\"account\":{\"id\":\"5\",\"username\":\"fresh\","
+	      "\"acct\":\"fresh\",\"created_at\":\"2026-02-17T00:00:00Z\"},"
+	      "\"reblog\":{\"id\":\"1\",\"content\":\"<p>FREE BTC at <a "
+	      "href='https://win.example/x'>win.example/x</a></p>\","
+	      "\"tags\":[{\"name\":\"crypto\"}],"
+	      "\"account\":{\"id\":\"9\",\"username\":\"spam\","
+	      "\"acct\":\"spam@far.example\"}}}}";
+	static const char *const  host[] = { "win.example" };
+	static const char *const  tag[] = { "crypto" };
+	struct event             *ev = parse_buf(json, sizeof(json) - 1);
+	struct event_view        *v = view_of(ev);
+	const struct rule_fields *f = event_view_fields(v);
+
+	(void) state;
+	want1(f, RULE_T_TEXT, "FREE BTC at win.example/x",
+	    "free btc at win.example/x");
+	want_list(f, RULE_T_HOST, host, 1);
+	want_list(f, RULE_T_HASHTAG, tag, 1);
+	want1(f, RULE_T_ACCT, "fresh", "fresh");
+	want_num(f, RULE_N_ACCOUNT_AGE, 33164);
+	assert_int_equal(f->local, 1);
+	event_view_free(v);
+	event_free(ev);
+}
+
 /* --- reports --- */
 
 static void
@@ -622,6 +657,7 @@ main(void)
 		cmocka_unit_test(test_view_outlives_event),
 		cmocka_unit_test(test_streaming_view),
 		cmocka_unit_test(test_poll_view),
+		cmocka_unit_test(test_boost_view),
 		cmocka_unit_test(test_report_view),
 		cmocka_unit_test(test_report_union),
 		cmocka_unit_test(test_account_view),
