@@ -1081,7 +1081,8 @@ ctl_on_last_row(
 }
 
 int
-ctl_online_last_id(const char *data, size_t len, bool csv, int64_t *id)
+ctl_online_last_id(
+    const char *data, size_t len, bool csv, bool header, int64_t *id)
 {
 	const char *line, *end;
 	json_t     *o;
@@ -1090,8 +1091,8 @@ ctl_online_last_id(const char *data, size_t len, bool csv, int64_t *id)
 
 	*id = 0;
 	if (!ctl_on_last_row(data, len, csv, &line, &end)
-	    || (csv && line == data))
-		return MOD_ENOENT; /* no rows (a CSV page: the header alone) */
+	    || (csv && header && line == data))
+		return MOD_ENOENT; /* no rows (the header alone) */
 	if (csv) {
 		for (n = 0;
 		     line + n < end && line[n] != ',' && n + 1 < sizeof(num);
@@ -1152,7 +1153,7 @@ ctl_on_pages(
 		data = rep.body.data != NULL ? rep.body.data : "";
 		if ((stop = fn(arg, data, rep.body.len)) == 0)
 			rv = ctl_online_last_id(
-			    data, rep.body.len, csv, &last);
+			    data, rep.body.len, csv, csv && after == 0, &last);
 		ctl_reply_free(&rep);
 		if (stop != 0)
 			return stop;

@@ -27,11 +27,13 @@ void ctl_online_usage(FILE *fp);
 
 /*
  * ctl_online_last_id: the id of the last row of a page of an audit
- * export (JSON lines, or CSV when csv).  Returns 0 with *id, MOD_ENOENT
- * when the page has no rows (empty, or a CSV header alone), or
- * MOD_EINVAL when the last line has no readable id.
+ * export (JSON lines, or CSV when csv; header: the page begins with the
+ * CSV header line, as the first page, after=0, does).  Returns 0 with
+ * *id, MOD_ENOENT when the page has no rows (empty, or a header alone),
+ * or MOD_EINVAL when the last line has no readable id.
  */
-int ctl_online_last_id(const char *data, size_t len, bool csv, int64_t *id);
+int ctl_online_last_id(
+    const char *data, size_t len, bool csv, bool header, int64_t *id);
 
 /*
  * ctl_online_verify: walk an audit export in JSON lines (data[0..len),

@@ -594,7 +594,7 @@ test_audit_export_pages(void **state)
 		a = t_expect(t, 200, t->tri, "GET", path, NULL);
 		assert_true(a.len <= MOD_MAX_AUDIT_PAGE_BYTES);
 		assert_int_equal(buf_append(&all, a.body, a.len), 0);
-		if (ctl_online_last_id(a.body, a.len, false, &last)
+		if (ctl_online_last_id(a.body, a.len, false, false, &last)
 		    == MOD_ENOENT) {
 			t_ans_free(&a);
 			break;
@@ -615,7 +615,8 @@ test_audit_export_pages(void **state)
 	    "/v1/audit/export?format=csv&after=0", NULL);
 	assert_memory_equal(
 	    a.body, AUDIT_CSV_HEADER "\n", strlen(AUDIT_CSV_HEADER) + 1);
-	assert_int_equal(ctl_online_last_id(a.body, a.len, true, &last), 0);
+	assert_int_equal(
+	    ctl_online_last_id(a.body, a.len, true, true, &last), 0);
 	t_ans_free(&a);
 	snprintf(path, sizeof(path), "/v1/audit/export?format=csv&after=%lld",
 	    (long long) last);
@@ -626,11 +627,12 @@ test_audit_export_pages(void **state)
 	    "/v1/audit/export?after=-1", NULL);
 }
 
-/* The id of a page's last row, as moderctl reads it to ask for more. */
+/* The id of a page's last row, as moderctl reads it to ask for more (a
+ * CSV page here is a first page, with the header). */
 static int
 t_last_id(const char *page, bool csv, int64_t *id)
 {
-	return ctl_online_last_id(page, strlen(page), csv, id);
+	return ctl_online_last_id(page, strlen(page), csv, csv, id);
 }
 
 static void
@@ -658,6 +660,9 @@ test_export_last_id(void **state)
 	assert_int_equal(
 	    t_last_id("{\"id\":3}\ngarbage", false, &id), MOD_EINVAL);
 	assert_int_equal(t_last_id("7,a\nx,1\n", true, &id), MOD_EINVAL);
+	/* A later CSV page has no header: its one row is a row. */
+	assert_int_equal(ctl_online_last_id("12,y\n", 5, true, false, &id), 0);
+	assert_int_equal(id, 12);
 }
 
 /* --- statistics -------------------------------------------------------- */
