@@ -70,15 +70,6 @@ struct harness_http {
 	unsigned                  nrecs;
 };
 
-int64_t
-harness_http_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static bool
 hh_stopping(struct harness_http *h)
 {
@@ -441,7 +432,7 @@ harness_http_close(struct harness_http_conn *c, bool abrupt)
 			    c->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
 		close(c->fd);
 		c->fd = -1;
-		c->closed_ms = harness_http_now_ms();
+		c->closed_ms = mod_mono_ms();
 	}
 	c->reusable = false;
 	pthread_mutex_unlock(&c->h->mu);
@@ -651,7 +642,7 @@ hh_record(struct harness_http_conn *c, struct harness_http_req *r, char *raw,
 	pthread_mutex_lock(&h->mu);
 	r->conn = c->index;
 	r->seq = h->nrecs;
-	r->at_ms = harness_http_now_ms();
+	r->at_ms = mod_mono_ms();
 	if (h->nrecs < HARNESS_HTTP_MAX_REQUESTS_COUNT) {
 		rec = &h->recs[h->nrecs];
 		rec->head_len = head_len;
@@ -729,7 +720,7 @@ hh_accept_one(struct harness_http *h)
 		return;
 	}
 	c->index = h->nconns;
-	c->accepted_ms = harness_http_now_ms();
+	c->accepted_ms = mod_mono_ms();
 	h->conns[h->nconns++] = c;
 	c->started = pthread_create(&c->thread, NULL, hh_conn_main, c) == 0;
 	if (!c->started) {

@@ -51,7 +51,7 @@ struct harness_http_req {
 	size_t                     body_len;
 	unsigned conn; /* connection index, 0 = first accepted */
 	unsigned seq; /* request index on the server, from 0 */
-	int64_t  at_ms; /* harness_http_now_ms() on arrival */
+	int64_t  at_ms; /* mod_mono_ms() on arrival */
 	char    *mem; /* private storage */
 };
 
@@ -79,9 +79,6 @@ int harness_http_port(const struct harness_http *h);
 char *harness_http_url(
     const struct harness_http *h, const char *path, char *buf, size_t size);
 
-/* harness_http_now_ms: CLOCK_MONOTONIC in ms, the clock of all stamps. */
-int64_t harness_http_now_ms(void);
-
 /* harness_http_connections: connections accepted so far. */
 unsigned harness_http_connections(struct harness_http *h);
 
@@ -97,7 +94,8 @@ int harness_http_wait_connections(
 
 /*
  * harness_http_conn_times: when connection i was accepted and closed by
- * the server (*closed_ms = -1 while open).  Returns 0, or -1 if there is
+ * the server, on the clock of mod_mono_ms() (*closed_ms = -1 while
+ * open).  Returns 0, or -1 if there is
  * no connection i.
  */
 int harness_http_conn_times(struct harness_http *h, unsigned i,

@@ -317,10 +317,10 @@ static void
 wait_state(struct t *t, int64_t id, const char *want)
 {
 	char    p[24], st[32] = "";
-	int64_t end = harness_http_now_ms() + WAIT_MS;
+	int64_t end = mod_mono_ms() + WAIT_MS;
 
 	pid_text(id, p);
-	while (harness_http_now_ms() < end) {
+	while (mod_mono_ms() < end) {
 		q_text(t->db, "SELECT state FROM proposals WHERE id = $1", p,
 		    st, sizeof(st));
 		if (strcmp(st, want) == 0)
@@ -335,10 +335,10 @@ static void
 wait_dispatch(struct t *t, int64_t id, const char *want)
 {
 	char    p[24], st[32] = "";
-	int64_t end = harness_http_now_ms() + WAIT_MS;
+	int64_t end = mod_mono_ms() + WAIT_MS;
 
 	pid_text(id, p);
-	while (harness_http_now_ms() < end) {
+	while (mod_mono_ms() < end) {
 		if (store_query_value(t->db, "test",
 		        "SELECT state FROM dispatches WHERE proposal_id = $1",
 		        1, (const char *const[]) { p }, st, sizeof(st))
@@ -892,10 +892,10 @@ test_notify_wakes(void **state)
 	        .id = "601",
 	        .account = "1",
 	        .action = "flag" });
-	t0 = harness_http_now_ms();
+	t0 = mod_mono_ms();
 	assert_int_equal(queue_dispatch_notify(t->db), 0);
 	wait_state(t, a, "applied");
-	assert_true(harness_http_now_ms() - t0 < 5000);
+	assert_true(mod_mono_ms() - t0 < 5000);
 	dispatch_stop(d);
 	assert_int_equal(standin_hits(&t->s, r), 1);
 	t_free(t);

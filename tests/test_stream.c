@@ -116,14 +116,14 @@ cap_free(struct pipeline *p)
 static size_t
 cap_wait(struct pipeline *p, size_t n, int64_t timeout_ms)
 {
-	int64_t end = harness_http_now_ms() + timeout_ms;
+	int64_t end = mod_mono_ms() + timeout_ms;
 	size_t  got;
 
 	for (;;) {
 		pthread_mutex_lock(&p->mu);
 		got = p->n;
 		pthread_mutex_unlock(&p->mu);
-		if (got >= n || harness_http_now_ms() >= end)
+		if (got >= n || mod_mono_ms() >= end)
 			return got;
 		nanosleep(&(struct timespec) { 0, 5000000 }, NULL);
 	}
@@ -141,14 +141,14 @@ sleep_ms(int64_t ms)
 static uint64_t
 wait_stat(struct stream *st, size_t off, uint64_t v, int64_t timeout_ms)
 {
-	int64_t             end = harness_http_now_ms() + timeout_ms;
+	int64_t             end = mod_mono_ms() + timeout_ms;
 	struct stream_stats s;
 	uint64_t            got;
 
 	for (;;) {
 		stream_stats(st, &s);
 		memcpy(&got, (const char *) &s + off, sizeof(got));
-		if (got >= v || harness_http_now_ms() >= end)
+		if (got >= v || mod_mono_ms() >= end)
 			return got;
 		sleep_ms(5);
 	}
@@ -308,11 +308,11 @@ test_request_and_events(void **state)
 	assert_true(s.bytes > strlen(STATUS1));
 
 	/* stop while connected: prompt, and the connection really ends */
-	t0 = harness_http_now_ms();
+	t0 = mod_mono_ms();
 	stream_stop(w.st);
 	w.st = NULL;
-	assert_true(harness_http_now_ms() - t0 < 1000);
-	while (closed < 0 && harness_http_now_ms() - t0 < 3000) {
+	assert_true(mod_mono_ms() - t0 < 1000);
+	while (closed < 0 && mod_mono_ms() - t0 < 3000) {
 		assert_int_equal(
 		    harness_http_conn_times(w.h, 0, &acc, &closed), 0);
 		sleep_ms(5);
@@ -628,10 +628,10 @@ test_stop_during_backoff(void **state)
 	assert_int_equal(harness_http_wait_connections(w.h, 1, 5000), 0);
 	assert_int_equal(WAIT_STAT(w.st, backoff_ms, 5000, 5000), 5000);
 	sleep_ms(50);
-	t0 = harness_http_now_ms();
+	t0 = mod_mono_ms();
 	stream_stop(w.st);
 	w.st = NULL;
-	assert_true(harness_http_now_ms() - t0 < 1000);
+	assert_true(mod_mono_ms() - t0 < 1000);
 	assert_int_equal(harness_http_connections(w.h), 1);
 	world_stop(&w);
 }
