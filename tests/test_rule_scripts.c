@@ -37,12 +37,13 @@
 #define B_PICTO (1ull << 53) /* U+1F300 */
 #define B_EMOJI (1ull << 54) /* U+1F600 */
 
+/* The rules of src, their prefilter cached in cache (NULL: none). */
 static struct ruleset *
-load(const char *src)
+load_in(const char *src, const char *cache)
 {
 	struct mod_errlist  errs = { 0 };
 	struct ruleset     *rs = NULL;
-	struct ruleset_opts o = { 0 };
+	struct ruleset_opts o = { .cache_dir = cache };
 
 	if (ruleset_load_buffer("s.rules", src, strlen(src), &o, &rs, &errs)
 	    != 0)
@@ -50,6 +51,12 @@ load(const char *src)
 	mod_errlist_free(&errs);
 	assert_non_null(rs);
 	return rs;
+}
+
+static struct ruleset *
+load(const char *src)
+{
+	return load_in(src, NULL);
 }
 
 /* A pattern as rule_parse.c would hold it (source and flags only). */
@@ -190,11 +197,13 @@ test_need_garbage(void **state)
 	size_t                   i;
 
 	(void) state;
-	for (i = 0; i < nitems(junk); i++) {
-		pattern(&p, junk[i], "");
-		(void) rule_scripts_need(c, &p, &lit);
-		pattern(&p, junk[i], "i");
-		(void) rule_scripts_need(c, &p, &lit);
+	for (i = 0; i < nitems(junk) * 2; i++) {
+		uint64_t need;
+
+		pattern(&p, junk[i / 2], i % 2 ? "i" : "");
+		need = rule_scripts_need(c, &p, &lit);
+		/* never a need that ASCII could meet */
+		assert_true(need == RULE_SCRIPTS_ALL || (need & 1u) == 0);
 	}
 	rule_scripts_ctx_free(c);
 }
@@ -326,48 +335,130 @@ static const struct gate_case gate_cases[] = {
 	{ "emoji 😀 only", "Admin", "PLAIN," },
 };
 
+/* The hits of text and display name name as "A,B,", both methods agreeing. */
+static void
+run_case(struct rule_matcher *m, const char *text, const char *name, char *got,
+    size_t size)
+{
+	const struct rule_verdict *v;
+	struct rule_fields         f;
+	struct rule_str            t = { text, strlen(text) };
+	struct rule_str            d = { name, strlen(name) };
+	char                       a[2][512];
+	size_t                     k, h;
+
+	memset(&f, 0, sizeof(f));
+	f.folded[RULE_T_TEXT] = f.raw[RULE_T_TEXT]
+	    = (struct rule_field) { &t, 1 };
+	f.folded[RULE_T_DISPLAY_NAME] = f.raw[RULE_T_DISPLAY_NAME]
+	    = (struct rule_field) { &d, 1 };
+	f.kind = RULE_K_STATUS_CREATED;
+	f.utf8_valid = true;
+	for (k = 0; k < 2; k++) {
+		assert_int_equal(
+		    rule_matcher_run(m, &f, k ? RULE_MATCH_NAIVE : 0, &v), 0);
+		a[k][0] = '\0';
+		for (h = 0; h < v->nhits; h++) {
+			strcat(a[k], v->hits[h].rule);
+			strcat(a[k], ",");
+		}
+	}
+	assert_string_equal(a[0], a[1]);
+	mod_strlcpy(got, a[0], size);
+}
+
+/* Every gate case of rs gives what it wants. */
+static void
+check_gate_cases(struct ruleset *rs)
+{
+	struct rule_matcher *m = NULL;
+	char                 got[512];
+	size_t               i;
+
+	assert_int_equal(rule_matcher_new(rs, &m), 0);
+	for (i = 0; i < nitems(gate_cases); i++) {
+		run_case(m, gate_cases[i].text, gate_cases[i].name, got,
+		    sizeof(got));
+		assert_string_equal(got, gate_cases[i].want);
+	}
+	rule_matcher_free(m);
+}
+
 /* The gated rule set: verdicts as naive, and the gates are really there. */
 static void
 test_gated_verdicts(void **state)
 {
-	struct ruleset            *rs = load(gate_rules);
-	struct rule_matcher       *m = NULL;
-	const struct rule_verdict *v;
-	struct rule_fields         f;
-	struct rule_str            t, d;
-	char                       got[2][256];
-	size_t                     i, k, h, gated = 0;
+	struct ruleset *rs = load(gate_rules);
+	size_t          i, gated = 0;
 
 	(void) state;
 	for (i = 0; i < rs->npats; i++)
 		gated += rs->pats[i].need != RULE_SCRIPTS_ALL;
 	assert_int_equal(gated, 4); /* all but KELVIN and PLAIN */
+	check_gate_cases(rs);
+	ruleset_unref(rs);
+}
+
+/* Needs and their databases come back from the prefilter cache as
+ * they were built. */
+static void
+test_gated_cache(void **state)
+{
+	char            dir[] = "/tmp/moderd-test-scripts-XXXXXX", cmd[128];
+	struct ruleset *a, *b;
+	size_t          i;
+
+	(void) state;
+	assert_non_null(mkdtemp(dir));
+	a = load_in(gate_rules, dir);
+	b = load_in(gate_rules, dir);
+	assert_false(ruleset_cache_hit(a));
+	assert_true(ruleset_cache_hit(b));
+	assert_int_equal(a->npats, b->npats);
+	for (i = 0; i < a->npats; i++)
+		assert_true(a->pats[i].need == b->pats[i].need);
+	check_gate_cases(b);
+	ruleset_unref(a);
+	ruleset_unref(b);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
+/* More distinct needs in one slot than it has databases for: the extra
+ * patterns are scanned with the ungated ones, and every rule still hits
+ * exactly where its script is. */
+static const char many_rules[]
+    = "rule S0 {\n match text:raw /[\\x{0400}-\\x{04FF}]{2,}/\n score 1\n}\n"
+      "rule S1 {\n match text:raw /[\\x{0370}-\\x{03FF}]{2,}/\n score 1\n}\n"
+      "rule S2 {\n match text:raw /[\\x{05D0}-\\x{05EA}]{2,}/\n score 1\n}\n"
+      "rule S3 {\n match text:raw /[\\x{0627}-\\x{064A}]{2,}/\n score 1\n}\n"
+      "rule S4 {\n match text:raw /[\\x{0E01}-\\x{0E2E}]{2,}/\n score 1\n}\n"
+      "rule S5 {\n match text:raw /[\\x{AC00}-\\x{D7A3}]{2,}/\n score 1\n}\n"
+      "rule S6 {\n match text:raw /[\\x{FF21}-\\x{FF3A}]{2,}/\n score 1\n}\n"
+      "rule S7 {\n match text:raw /[\\x{1D400}-\\x{1D433}]{2,}/\n score 1\n}\n"
+      "rule S8 {\n match text:raw /[\\x{200B}-\\x{200D}]{2,}/\n score 1\n}\n"
+      "rule S9 {\n match text:raw /[\\x{3041}-\\x{3096}]{2,}/\n score 1\n}\n";
+
+static void
+test_many_needs(void **state)
+{
+	static const char *const texts[] = { "да", "αβ", "שלום", "سلام",
+		"สวัสดี", "안녕", "ＡＢ", "\xf0\x9d\x90\x80\xf0\x9d\x90\x81",
+		"\xe2\x80\x8b\xe2\x80\x8b", "ひら" };
+	struct ruleset          *rs = load(many_rules);
+	struct rule_matcher *m = NULL;
+	char                 got[512], want[16];
+	size_t               i;
+
+	(void) state;
 	assert_int_equal(rule_matcher_new(rs, &m), 0);
-	for (i = 0; i < nitems(gate_cases); i++) {
-		memset(&f, 0, sizeof(f));
-		t = (struct rule_str) { gate_cases[i].text,
-			strlen(gate_cases[i].text) };
-		d = (struct rule_str) { gate_cases[i].name,
-			strlen(gate_cases[i].name) };
-		f.folded[RULE_T_TEXT] = f.raw[RULE_T_TEXT]
-		    = (struct rule_field) { &t, 1 };
-		f.folded[RULE_T_DISPLAY_NAME] = f.raw[RULE_T_DISPLAY_NAME]
-		    = (struct rule_field) { &d, 1 };
-		f.kind = RULE_K_STATUS_CREATED;
-		f.utf8_valid = true;
-		for (k = 0; k < 2; k++) {
-			assert_int_equal(rule_matcher_run(m, &f,
-			                     k ? RULE_MATCH_NAIVE : 0, &v),
-			    0);
-			got[k][0] = '\0';
-			for (h = 0; h < v->nhits; h++) {
-				strcat(got[k], v->hits[h].rule);
-				strcat(got[k], ",");
-			}
-		}
-		assert_string_equal(got[0], got[1]);
-		assert_string_equal(got[0], gate_cases[i].want);
+	for (i = 0; i < nitems(texts); i++) {
+		snprintf(want, sizeof(want), "S%zu,", i);
+		run_case(m, texts[i], "", got, sizeof(got));
+		assert_string_equal(got, want);
 	}
+	run_case(m, "plain ascii only", "", got, sizeof(got));
+	assert_string_equal(got, "");
 	rule_matcher_free(m);
 	ruleset_unref(rs);
 }
@@ -382,6 +473,8 @@ main(void)
 		cmocka_unit_test(test_scripts_of),
 		cmocka_unit_test(test_need_sound),
 		cmocka_unit_test(test_gated_verdicts),
+		cmocka_unit_test(test_gated_cache),
+		cmocka_unit_test(test_many_needs),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
