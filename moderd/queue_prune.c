@@ -25,7 +25,7 @@ static const char SQL_PRUNE_DEAD_LETTERS[]
     = "WITH d AS (DELETE FROM dead_letters WHERE id IN ("
       " SELECT id FROM dead_letters"
       " WHERE at < now() - $1::bigint * interval '1 millisecond'"
-      " ORDER BY id LIMIT $2::integer) RETURNING 1)"
+      " ORDER BY at LIMIT $2::integer) RETURNING 1)"
       " SELECT count(*) FROM d";
 
 static const char SQL_PRUNE_DEDUP_KEYS[]

@@ -532,8 +532,14 @@ static const char *const schema_v5[]
 	" autovacuum_analyze_scale_factor = 0.02)",
 	      NULL };
 
+/* Retention (queue_prune.c) deletes the oldest dead letters: by an index
+ * on `at`, not a scan of every newer row, which after a wave of bad
+ * input could outlast the statement timeout every time. */
+static const char *const schema_v6[]
+    = { "CREATE INDEX dead_letters_at ON dead_letters (at)", NULL };
+
 static const char *const *const schema_migrations[]
-    = { schema_v1, schema_v2, schema_v3, schema_v4, schema_v5 };
+    = { schema_v1, schema_v2, schema_v3, schema_v4, schema_v5, schema_v6 };
 
 int
 store_schema_latest(void)

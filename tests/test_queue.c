@@ -492,6 +492,13 @@ test_prune(void **state)
 	assert_true(p.dead_letters == 205000 - MOD_MAX_PRUNE_RUN_COUNT);
 	assert_int_equal(
 	    q_int(t->db, "SELECT count(*) FROM dead_letters", NULL), 1);
+	/* Both deletions go by an index on the time, oldest first. */
+	assert_int_equal(
+	    q_int(t->db,
+	        "SELECT count(*) FROM pg_indexes WHERE indexname"
+	        " IN ('dead_letters_at', 'deliveries_received_at')",
+	        NULL),
+	    2);
 	t_free(t);
 }
 
